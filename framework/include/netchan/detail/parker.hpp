@@ -1,0 +1,45 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace netchan::detail {
+
+/// A one-shot wake-up slot for one thread: the thread parks, exactly one other thread unparks it.
+///
+/// Protocol: the owner calls prepare(), publishes itself (e.g. in a channel's wait queue), then
+/// park(). The thread that takes it out of the queue calls unpark() exactly once. Everything the
+/// unparker wrote before unpark() happens-before park() returns (release/acquire on state_).
+/// A timed park that times out leaves the slot empty again; the owner must then either withdraw
+/// itself or, if someone already took it, park() until that unpark arrives.
+/// Lifetime: one per thread (current()), so an unpark may safely race with the owner returning.
+/// Thread-safe.
+class parker {
+public:
+    /// Returns the calling thread's parker.
+    static parker& current() noexcept;
+
+    /// Resets the slot before the owner publishes itself. @pre no unpark is pending.
+    void prepare() noexcept { state_.store(empty, std::memory_order_relaxed); }
+
+    /// Wakes the owner (or makes its next park return at once). @threadsafe
+    void unpark() noexcept;
+
+    /// Blocks until unparked, spinning briefly first.
+    void park() noexcept;
+
+    /// Blocks until unparked or the deadline passes. Returns true when unparked.
+    bool park_until(std::chrono::steady_clock::time_point deadline) noexcept;
+
+private:
+    static constexpr std::uint32_t empty = 0;
+    static constexpr std::uint32_t notified = 1;
+    static constexpr std::uint32_t parked = 2;
+
+    bool spin() noexcept;
+
+    std::atomic<std::uint32_t> state_{empty};
+};
+
+} // namespace netchan::detail

@@ -1,0 +1,7 @@
+#pragma once
+
+// Umbrella header: everything a netchan user needs.
+#include "netchan/actor_group.hpp"
+#include "netchan/chan.hpp"
+#include "netchan/error.hpp"
+#include "netchan/select.hpp"
