@@ -162,6 +162,11 @@ int select_erased(std::span<select_case> cases, bool has_default,
         return chosen;
     };
 
+    for (const select_case& c : cases) {
+        if (!c.is_send) {
+            c.ch->notify_recv_request();
+        }
+    }
     for (;;) {
         // Poll in a random order so that no ready case starves another.
         std::array<std::uint8_t, max_select_cases> order{};

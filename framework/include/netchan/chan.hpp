@@ -179,6 +179,7 @@ private:
 
     std::optional<T> recv_until(const clock::time_point* deadline) {
         auto& s = *state_;
+        s.notify_recv_request();
         std::optional<T> out;
         for (;;) {
             op_status st;

@@ -86,6 +86,16 @@ private:
     std::atomic<std::uint32_t> size_{0};
 };
 
+/// Hears about receive requests on one channel: how the network layer learns that the
+/// application has consumed what it received before (DESIGN.md section 5).
+/// Thread-safe: called from any receiving thread.
+class chan_observer {
+public:
+    virtual ~chan_observer() = default;
+    /// Called at the start of every receive (recv, try_recv, recv_for, a select receive case).
+    virtual void on_recv_request() noexcept = 0;
+};
+
 /// Result of trying one channel operation under the channel's lock.
 enum class op_status : std::uint8_t { not_ready, done, closed };
 
@@ -144,7 +154,18 @@ public:
     /// the side is ready already. @pre mu_ not held. Returns false when the deadline passed first.
     bool wait_ready(bool for_send, const std::chrono::steady_clock::time_point* deadline);
 
+    /// Tells the observer (if any) that a receive starts. @threadsafe
+    void notify_recv_request() noexcept {
+        if (chan_observer* o = observer_.load(std::memory_order_acquire)) {
+            o->on_recv_request();
+        }
+    }
+
+    /// Sets (or clears, with nullptr) the observer; it must outlive its registration.
+    void observer(chan_observer* o) noexcept { observer_.store(o, std::memory_order_release); }
+
     mutable spin_mutex mu_;
+    std::atomic<chan_observer*> observer_{nullptr};
     waiter_queue recvq_; // guarded by mu_
     waiter_queue sendq_; // guarded by mu_
 };

@@ -1,0 +1,128 @@
+#pragma once
+
+#include "netchan/chan.hpp"
+#include "netchan/codec.hpp"
+#include "netchan/select.hpp"
+#include "netchan/wire.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <typeinfo>
+#include <deque>
+#include <mutex>
+
+namespace netchan::detail {
+
+/// The typed end of a network link, seen by the untyped network code: it moves values between
+/// a local chan<T> and encoded bytes. Made by the exporter/importer templates.
+/// Thread-safe.
+class port {
+public:
+    virtual ~port() = default;
+
+    /// Returns the type descriptor of the values.
+    virtual const std::string& type() const noexcept = 0;
+    /// Returns the C++ type, for the same-process fast path.
+    virtual const std::type_info& cpp_type() const noexcept = 0;
+    /// Returns the channel's shared state (identity and observer registration).
+    virtual chan_core& core() const noexcept = 0;
+    /// Returns a type-erased copy of the chan<T> handle, for the same-process fast path.
+    virtual std::shared_ptr<void> handle() const = 0;
+
+    /// Blocks until a value can be taken from the channel or `stop` is closed; then takes it and
+    /// up to `max - 1` more that are ready now, appending them to `out`. Returns false once the
+    /// channel is closed and drained, or stop was closed.
+    virtual bool take(wire::value_batch& out, std::size_t max, chan<bool>& stop) = 0;
+
+    /// Decodes one value; throws decode_error. The value waits inside the port for deliver().
+    virtual void decode_one(std::span<const std::byte> bytes) = 0;
+    /// Returns the number of decoded values waiting for deliver().
+    virtual std::size_t decoded() const noexcept = 0;
+    /// Sends the oldest decoded value into the channel, blocking while it is full. Returns false
+    /// when `stop` was closed first (the value is then dropped) or the channel is closed.
+    virtual bool deliver_one(chan<bool>& stop) = 0;
+
+    /// Returns the number of values buffered in the local channel.
+    virtual std::size_t queued() const noexcept = 0;
+
+    /// Closes the local channel.
+    virtual void close() noexcept = 0;
+};
+
+/// port for values of type T.
+/// Thread-safe: take() and deliver_one() run on one pump thread; decode_one() on the I/O thread.
+template <class T>
+class typed_port final : public port {
+public:
+    explicit typed_port(chan<T> ch, decode_limits limits = {})
+        : ch_(std::move(ch)), limits_(limits) {}
+
+    const std::string& type() const noexcept override { return type_name<T>(); }
+    const std::type_info& cpp_type() const noexcept override { return typeid(T); }
+    chan_core& core() const noexcept override { return ch_.state(); }
+    std::shared_ptr<void> handle() const override { return std::make_shared<chan<T>>(ch_); }
+
+    bool take(wire::value_batch& out, std::size_t max, chan<bool>& stop) override {
+        std::optional<T> first;
+        bool stopped = false;
+        select(on_recv(ch_, [&](std::optional<T> v) { first = std::move(v); }),
+               on_recv(stop, [&](std::optional<bool>) { stopped = true; }));
+        if (stopped || !first) {
+            return false;
+        }
+        out.add(*first);
+        for (std::size_t i = 1; i < max; ++i) {
+            auto more = ch_.try_recv();
+            if (!more) {
+                break;
+            }
+            out.add(*more);
+        }
+        return true;
+    }
+
+    void decode_one(std::span<const std::byte> bytes) override {
+        T v = decode<T>(bytes, limits_);
+        std::lock_guard lock(mu_);
+        decoded_.push_back(std::move(v));
+    }
+
+    std::size_t decoded() const noexcept override {
+        std::lock_guard lock(mu_);
+        return decoded_.size();
+    }
+
+    bool deliver_one(chan<bool>& stop) override {
+        std::optional<T> v;
+        {
+            std::lock_guard lock(mu_);
+            if (decoded_.empty()) {
+                return true;
+            }
+            v.emplace(std::move(decoded_.front()));
+            decoded_.pop_front();
+        }
+        bool sent = false;
+        try {
+            select(on_send(ch_, std::move(*v), [&] { sent = true; }),
+                   on_recv(stop, [](std::optional<bool>) {}));
+        } catch (const closed_error&) {
+            return false;
+        }
+        return sent;
+    }
+
+    std::size_t queued() const noexcept override { return ch_.size(); }
+    void close() noexcept override { ch_.close(); }
+
+private:
+    chan<T> ch_;
+    decode_limits limits_;
+    mutable std::mutex mu_;
+    std::deque<T> decoded_; // guarded by mu_
+};
+
+} // namespace netchan::detail

@@ -1,0 +1,116 @@
+#pragma once
+
+#include "netchan/chan.hpp"
+#include "netchan/detail/port.hpp"
+#include "netchan/dir.hpp"
+#include "netchan/error_event.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <typeinfo>
+
+namespace netchan {
+
+namespace detail {
+class importer_impl;
+}
+
+/// Settings of an importer.
+struct importer_options {
+    /// How long import_chan waits for the exporter's answer before it throws.
+    std::chrono::milliseconds import_timeout{5000};
+    std::size_t max_frame_bytes = std::size_t{64} << 20; ///< larger frames are refused
+    std::size_t errors_capacity = 1024; ///< error events kept unread before new ones are dropped
+    /// Hand out the exported channel itself when the exporter lives in this process. Off: always
+    /// use the wire (tests of the wire path, or to keep serialization semantics).
+    bool local_fast_path = true;
+};
+
+/// Counters of one import. Thread-compatible: const members may run concurrently; mutation
+/// needs external sync.
+struct import_stats {
+    std::uint64_t sent = 0;         ///< values sent to the exporter (importing for send)
+    std::uint64_t received = 0;     ///< values received from the exporter (importing for recv)
+    std::uint64_t acknowledged = 0; ///< values acknowledged by the consuming side
+    std::uint64_t in_flight = 0;    ///< sent or received and not yet acknowledged
+    std::uint64_t errors = 0;       ///< bad values on this import
+};
+
+/// Attaches to channels exported by another process (Go's netchan Importer), by name.
+///
+/// Connects one ZeroMQ DEALER socket to the exporter's endpoint; one I/O thread owns it. An
+/// imported channel is a plain chan<T>: with dir::recv this process receives what the exporter
+/// sends, with dir::send it sends into the exporter's channel. `credit` is how many values may
+/// be on their way or waiting unconsumed at the receiving side; it is also the capacity of the
+/// returned channel. When the exporter lives in this process (tcp:// or ipc://), import_chan
+/// returns the exported channel itself: no encoding, no socket.
+///
+/// @code
+/// netchan::importer imp(exporter_endpoint);
+/// netchan::chan<int> jobs = imp.import_chan<int>("jobs", netchan::dir::recv, 32);
+/// for (int j : jobs) handle(j);   // until the exporter closes its channel
+/// @endcode
+/// Thread-safe.
+class importer {
+public:
+    /// Connects to the exporter at `endpoint` (connection is asynchronous, as in ZeroMQ).
+    explicit importer(const std::string& endpoint, importer_options options = {});
+    /// Hangs up every import and stops, without waiting for acknowledgements (use drain()).
+    ~importer();
+    importer(const importer&) = delete;
+    importer& operator=(const importer&) = delete;
+
+    /// Imports the channel `name` of value type T for direction `d` of this side. Throws error
+    /// naming the channel when it is unknown, exported for the same direction, of another type
+    /// (naming both type descriptors), or when the exporter does not answer in time.
+    template <class T>
+    [[nodiscard]] chan<T> import_chan(const std::string& name, dir d, std::size_t credit = 64) {
+        if (auto local = find_local(name, typeid(T), d)) {
+            return *static_cast<chan<T>*>(local.get());
+        }
+        chan<T> ch(credit);
+        add(name, std::make_unique<detail::typed_port<T>>(ch), d, credit, 0);
+        return ch;
+    }
+
+    /// Imports `name` for receiving and closes the channel after `n` values. Never the local
+    /// fast path: the exporter sends exactly `n` values (or fewer if it closes first).
+    template <class T>
+    [[nodiscard]] chan<T> import_n(const std::string& name, std::size_t n, std::size_t credit = 64) {
+        chan<T> ch(credit);
+        if (n == 0) {
+            ch.close();
+            return ch;
+        }
+        add(name, std::make_unique<detail::typed_port<T>>(ch), dir::recv, credit, n);
+        return ch;
+    }
+
+    /// Ends the import `name`: the local channel closes, the exporter forgets this importer.
+    /// Throws error when nothing of that name is imported.
+    void hangup(const std::string& name);
+
+    /// Waits until every value sent through send imports was acknowledged by the exporter and
+    /// their channels are empty. Returns false on timeout.
+    [[nodiscard]] bool drain(std::chrono::milliseconds timeout);
+
+    /// Returns the counters of import `name`. Throws error for an unknown name.
+    [[nodiscard]] import_stats stats(const std::string& name) const;
+
+    /// Returns the stream of asynchronous errors (bad values, hang-ups, bad frames).
+    [[nodiscard]] chan<error_event> errors() const;
+
+    /// Returns the exporter endpoint this importer talks to.
+    [[nodiscard]] const std::string& endpoint() const noexcept;
+
+private:
+    std::shared_ptr<void> find_local(const std::string& name, const std::type_info& type, dir d);
+    void add(const std::string& name, std::unique_ptr<detail::port> p, dir d, std::size_t credit,
+             std::size_t limit);
+
+    std::unique_ptr<detail::importer_impl> impl_;
+};
+
+} // namespace netchan

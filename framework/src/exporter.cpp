@@ -1,0 +1,717 @@
+#include "netchan/exporter.hpp"
+
+#include "internal/io_loop.hpp"
+#include "internal/registry.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace netchan::detail {
+
+using internal::io_loop;
+
+namespace {
+
+std::span<const std::byte> bytes_of(const zmq::message_t& m) {
+    return {static_cast<const std::byte*>(m.data()), m.size()};
+}
+
+wire::direction to_wire(dir d) { return d == dir::send ? wire::direction::send : wire::direction::recv; }
+
+const char* name_of(dir d) { return d == dir::send ? "send" : "recv"; }
+
+// Values sent on a link and not yet acknowledged, kept to send again if the link is lost.
+struct sent_values {
+    std::uint64_t first_seq = 0;
+    wire::value_batch values;
+};
+
+} // namespace
+
+struct export_entry;
+
+// One importer attached to one export. Loop-thread only.
+struct link_state {
+    std::uint64_t id = 0;
+    std::string peer; // ROUTER routing id
+    export_entry* exp = nullptr;
+    // The exporter sends (send exports):
+    std::uint64_t next_seq = 0; // values sent
+    std::uint64_t acked = 0;    // values acknowledged
+    std::uint64_t window = 0;   // importer's credit
+    std::uint64_t limit = 0;    // 0: none
+    bool close_sent = false;
+    std::deque<sent_values> in_flight;
+    // The exporter receives (recv exports):
+    std::uint64_t expected = 0;   // next sequence number to receive
+    std::uint64_t delivered = 0;  // values handed to the channel (or refused as bad)
+    std::uint64_t ack_sent = 0;
+    bool peer_closed = false;
+    std::uint64_t end = 0;
+
+    std::uint64_t free_credit() const noexcept {
+        std::uint64_t cap = acked + window;
+        if (limit != 0) {
+            cap = std::min(cap, limit);
+        }
+        return cap > next_seq ? cap - next_seq : 0;
+    }
+};
+
+// One exported channel.
+struct export_entry {
+    std::uint64_t id = 0;
+    std::string name;
+    dir d{};
+    export_options opts;
+    std::unique_ptr<port> p;
+    chan<bool> stop;   // closed to stop the pump
+    std::thread pump;  // send: channel -> loop; recv: loop -> channel
+
+    std::mutex mu;
+    std::condition_variable cv;
+    std::uint64_t credit = 0;       // guarded by mu: values the pump may take
+    std::uint64_t in_transit = 0;   // guarded by mu: taken, not yet seen by the loop
+    std::deque<std::uint64_t> link_of; // guarded by mu: link of each decoded value (recv)
+    bool stopping = false;          // guarded by mu
+
+    // Loop-thread only:
+    wire::value_batch pending; // taken from the channel, not yet sent
+    bool source_done = false;  // the channel is closed and drained
+    bool sink_closed = false;
+    bool ever_connected = false;
+    std::vector<std::uint64_t> links;
+    std::size_t rotate = 0;
+    export_stats stats;
+};
+
+/// The exporter's state; everything but the members marked otherwise lives on the loop thread.
+class exporter_impl final : public io_loop::handler, public internal::local_exports {
+public:
+    exporter_impl(const std::string& endpoint, exporter_options options)
+        : options_(options), errors_(options.errors_capacity) {
+        auto sock = make_socket(internal::context(), zmq::socket_type::router);
+        sock.set(zmq::sockopt::router_mandatory, 1);
+        sock.set(zmq::sockopt::sndhwm, 0);
+        sock.set(zmq::sockopt::rcvhwm, 0);
+        endpoint_ = bind(sock, endpoint);
+        loop_.start(std::move(sock), *this, std::chrono::milliseconds(100));
+        internal::register_exporter(endpoint_, this);
+    }
+
+    ~exporter_impl() override {
+        internal::unregister_exporter(endpoint_);
+        std::vector<std::unique_ptr<export_entry>> all;
+        loop_.call([&] {
+            for (auto& [id, e] : exports_) {
+                hangup_links(*e);
+                all.push_back(std::move(e));
+            }
+            exports_.clear();
+            by_name_.clear();
+        });
+        for (auto& e : all) {
+            stop_pump(*e);
+        }
+        loop_.stop();
+    }
+
+    const std::string& endpoint() const noexcept { return endpoint_; }
+    chan<error_event> errors() const { return errors_; }
+
+    void add(const std::string& name, std::unique_ptr<port> p, dir d, export_options o) {
+        auto e = std::make_unique<export_entry>();
+        e->name = name;
+        e->d = d;
+        e->opts = o;
+        e->p = std::move(p);
+        export_entry* raw = e.get();
+        bool taken = false;
+        loop_.call([&] {
+            if (by_name_.count(name) != 0) {
+                taken = true;
+                return;
+            }
+            e->id = next_id_++;
+            by_name_[name] = e->id;
+            exports_[e->id] = std::move(e);
+        });
+        if (taken) {
+            throw error("netchan: a channel named '" + name + "' is already exported at " + endpoint_);
+        }
+        raw->pump = std::thread([this, raw] {
+            try {
+                raw->d == dir::send ? run_send_pump(*raw) : run_recv_pump(*raw);
+            } catch (const std::exception& ex) {
+                report({errc::bad_value, raw->name, "", ex.what()});
+            }
+        });
+    }
+
+    void hangup(const std::string& name) {
+        std::unique_ptr<export_entry> e;
+        loop_.call([&] {
+            auto it = by_name_.find(name);
+            if (it == by_name_.end()) {
+                return;
+            }
+            e = std::move(exports_[it->second]);
+            exports_.erase(it->second);
+            by_name_.erase(it);
+            hangup_links(*e);
+        });
+        if (!e) {
+            throw error("netchan: no channel named '" + name + "' is exported at " + endpoint_);
+        }
+        stop_pump(*e);
+    }
+
+    bool wait_acknowledged(std::chrono::milliseconds timeout, bool require_empty) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            bool done = true;
+            loop_.call([&] {
+                for (auto& [id, e] : exports_) {
+                    if (e->d != dir::send) {
+                        continue;
+                    }
+                    std::lock_guard lock(e->mu);
+                    if (!e->pending.empty() || e->in_transit != 0 ||
+                        (require_empty && e->p->queued() != 0)) {
+                        done = false;
+                    }
+                    for (auto lid : e->links) {
+                        const auto& l = links_.at(lid);
+                        if (l.acked < l.next_seq) {
+                            done = false;
+                        }
+                    }
+                }
+            });
+            if (done) {
+                return true;
+            }
+            if (std::chrono::steady_clock::now() >= deadline) {
+                return false;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }
+
+    export_stats stats(const std::string& name) {
+        std::optional<export_stats> s;
+        loop_.call([&] {
+            auto it = by_name_.find(name);
+            if (it == by_name_.end()) {
+                return;
+            }
+            auto& e = *exports_.at(it->second);
+            export_stats r = e.stats;
+            r.importers = e.links.size();
+            r.in_flight = 0;
+            for (auto lid : e.links) {
+                const auto& l = links_.at(lid);
+                r.in_flight += e.d == dir::send ? l.next_seq - l.acked : l.expected - l.delivered;
+            }
+            s = r;
+        });
+        if (!s) {
+            throw error("netchan: no channel named '" + name + "' is exported at " + endpoint_);
+        }
+        return *s;
+    }
+
+    // -- local_exports (any thread) --
+
+    std::shared_ptr<void> local_handle(const std::string& name, const std::type_info& type,
+                                       dir d) override {
+        std::shared_ptr<void> h;
+        loop_.call([&] {
+            auto it = by_name_.find(name);
+            if (it == by_name_.end()) {
+                return;
+            }
+            auto& e = *exports_.at(it->second);
+            if (e.d == d && e.p->cpp_type() == type) {
+                h = e.p->handle();
+            }
+        });
+        return h;
+    }
+
+    // -- io_loop::handler (loop thread) --
+
+    void on_message(std::vector<zmq::message_t>& parts) override {
+        if (parts.size() != 2) {
+            report({errc::bad_frame, "", "", "message of " + std::to_string(parts.size()) +
+                                                 " parts (expected 1 after the routing id)"});
+            return;
+        }
+        const std::string peer(static_cast<const char*>(parts[0].data()), parts[0].size());
+        wire::message m;
+        try {
+            m = wire::parse(bytes_of(parts[1]), options_.max_frame_bytes);
+        } catch (const wire::frame_error& e) {
+            report({e.code(), "", peer_name(peer), e.what()});
+            send_to(peer, wire::encode(wire::error{0, e.code(), e.what()}));
+            return;
+        }
+        std::visit([&](auto& msg) { handle(peer, msg); }, m);
+    }
+
+    void on_tick() override {}
+
+private:
+    static std::string peer_name(const std::string& peer) {
+        static const char* hex = "0123456789abcdef";
+        std::string s = "peer-";
+        for (unsigned char c : peer) {
+            s += hex[c >> 4];
+            s += hex[c & 15];
+        }
+        return s;
+    }
+
+    void report(error_event ev) {
+        if (!errors_.try_send(std::move(ev))) {
+            ++errors_dropped_; // nobody reads errors(): keep the newest count, drop the event
+        }
+    }
+
+    void send_to(const std::string& peer, const std::vector<std::byte>& frame) {
+        const std::span<const std::byte> parts[] = {
+            {reinterpret_cast<const std::byte*>(peer.data()), peer.size()}, frame};
+        (void)loop_.send(parts);
+    }
+
+    link_state* find_link(const std::string& peer, std::uint64_t id, wire::kind k) {
+        auto it = links_.find(id);
+        if (it == links_.end() || it->second.peer != peer) {
+            report({errc::unknown_link, "", peer_name(peer),
+                    "frame of kind " + std::to_string(static_cast<int>(k)) + " for unknown link " +
+                        std::to_string(id)});
+            send_to(peer, wire::encode(wire::error{id, errc::unknown_link, "unknown link"}));
+            return nullptr;
+        }
+        return &it->second;
+    }
+
+    void handle(const std::string& peer, wire::import_req& m) {
+        auto refuse = [&](errc code, const std::string& why) {
+            send_to(peer, wire::encode(wire::refused{m.req_id, code, why}));
+        };
+        auto it = by_name_.find(m.name);
+        if (it == by_name_.end()) {
+            return refuse(errc::unknown_channel,
+                          "netchan: no channel named '" + m.name + "' is exported at " + endpoint_);
+        }
+        auto& e = *exports_.at(it->second);
+        if (to_wire(e.d) != m.dir) {
+            return refuse(errc::wrong_direction,
+                          "netchan: channel '" + m.name + "' is exported for " + name_of(e.d) +
+                              "ing; import it with dir::" + (e.d == dir::send ? "recv" : "send"));
+        }
+        if (e.p->type() != m.type) {
+            return refuse(errc::type_mismatch, "netchan: channel '" + m.name + "' carries " +
+                                                   e.p->type() + ", not " + m.type);
+        }
+        const std::uint64_t id = next_id_++;
+        link_state& l = links_[id];
+        l.id = id;
+        l.peer = peer;
+        l.exp = &e;
+        l.window = std::max<std::uint64_t>(m.credit, 1);
+        l.limit = m.limit;
+        e.links.push_back(id);
+        e.ever_connected = true;
+        send_to(peer, wire::encode(wire::imported{m.req_id, id}));
+        if (e.d == dir::send) {
+            dispatch(e);
+        }
+    }
+
+    void handle(const std::string& peer, wire::data& m) {
+        link_state* l = find_link(peer, m.link, wire::kind::data);
+        if (l == nullptr) {
+            return;
+        }
+        export_entry& e = *l->exp;
+        if (e.d != dir::recv) {
+            report({errc::bad_frame, e.name, peer_name(peer), "data frame on a send export"});
+            return;
+        }
+        bool queued = false;
+        for (std::size_t i = 0; i < m.values.size(); ++i) {
+            const std::uint64_t seq = m.first_seq + i;
+            if (seq < l->expected) {
+                continue; // a duplicate of what we have: sent again after a reconnect
+            }
+            if (seq > l->expected) {
+                report({errc::bad_frame, e.name, peer_name(peer),
+                        "values " + std::to_string(l->expected) + " to " + std::to_string(seq - 1) +
+                            " are missing"});
+            }
+            l->expected = seq + 1;
+            ++e.stats.received;
+            {
+                std::lock_guard lock(e.mu);
+                e.link_of.push_back(l->id);
+            }
+            try {
+                e.p->decode_one(m.values[i]);
+                queued = true;
+            } catch (const decode_error& ex) {
+                {
+                    std::lock_guard lock(e.mu);
+                    e.link_of.pop_back();
+                }
+                ++e.stats.errors;
+                ++l->delivered; // refused values are consumed too, so credit keeps flowing
+                report({errc::bad_value, e.name, peer_name(peer), ex.what()});
+            }
+        }
+        if (queued) {
+            e.cv.notify_one();
+        }
+        send_acks(e);
+    }
+
+    void handle(const std::string& peer, wire::ack& m) {
+        link_state* l = find_link(peer, m.link, wire::kind::ack);
+        if (l == nullptr) {
+            return;
+        }
+        export_entry& e = *l->exp;
+        const std::uint64_t next = std::min(m.next, l->next_seq);
+        if (next > l->acked) {
+            e.stats.acknowledged += next - l->acked;
+            l->acked = next;
+        }
+        l->window = std::max<std::uint64_t>(m.credit, 1);
+        while (!l->in_flight.empty() &&
+               l->in_flight.front().first_seq + l->in_flight.front().values.size() <= l->acked) {
+            l->in_flight.pop_front();
+        }
+        dispatch(e);
+    }
+
+    void handle(const std::string& peer, wire::close& m) {
+        link_state* l = find_link(peer, m.link, wire::kind::close);
+        if (l == nullptr) {
+            return;
+        }
+        l->peer_closed = true;
+        l->end = m.end;
+        check_sink_done(*l->exp);
+    }
+
+    void handle(const std::string& peer, wire::hangup& m) {
+        link_state* l = find_link(peer, m.link, wire::kind::hangup);
+        if (l == nullptr) {
+            return;
+        }
+        drop_link(*l);
+    }
+
+    void handle(const std::string& peer, wire::error& m) {
+        std::string channel;
+        if (auto it = links_.find(m.link); it != links_.end()) {
+            channel = it->second.exp->name;
+        }
+        report({m.code, channel, peer_name(peer), "peer reports: " + m.message});
+    }
+
+    template <class M>
+    void handle(const std::string& peer, M&) {
+        if constexpr (!std::is_same_v<M, wire::heartbeat>) {
+            report({errc::bad_frame, "", peer_name(peer), "unexpected frame for an exporter"});
+        }
+    }
+
+    // Removes a link; what it had not acknowledged is sent again to the others.
+    void drop_link(link_state& l) {
+        export_entry& e = *l.exp;
+        if (e.d == dir::send && !l.in_flight.empty()) {
+            wire::value_batch again;
+            for (auto& s : l.in_flight) {
+                const std::size_t skip = l.acked > s.first_seq ? l.acked - s.first_seq : 0;
+                if (skip < s.values.size()) {
+                    s.values.move_tail(skip, again);
+                }
+            }
+            e.pending.move_tail(0, again);
+            e.pending = std::move(again);
+        }
+        std::erase(e.links, l.id);
+        const std::uint64_t id = l.id;
+        links_.erase(id);
+        if (e.d == dir::send) {
+            dispatch(e);
+        } else {
+            check_sink_done(e);
+        }
+    }
+
+    void hangup_links(export_entry& e) {
+        for (auto lid : e.links) {
+            auto& l = links_.at(lid);
+            send_to(l.peer, wire::encode(wire::hangup{lid}));
+            links_.erase(lid);
+        }
+        e.links.clear();
+    }
+
+    // Sends pending values to the links with free credit, most free credit first.
+    void dispatch(export_entry& e) {
+        while (!e.pending.empty()) {
+            link_state* best = nullptr;
+            std::uint64_t best_free = 0;
+            const std::size_t n = e.links.size();
+            for (std::size_t i = 0; i < n; ++i) {
+                auto& l = links_.at(e.links[(e.rotate + i) % n]);
+                const auto f = l.close_sent ? 0 : l.free_credit();
+                if (f > best_free) {
+                    best = &l;
+                    best_free = f;
+                }
+            }
+            if (best == nullptr) {
+                break;
+            }
+            ++e.rotate;
+            const std::size_t k = static_cast<std::size_t>(
+                std::min<std::uint64_t>({best_free, e.pending.size(), 4096}));
+            sent_values s;
+            s.first_seq = best->next_seq;
+            send_to(best->peer, wire::encode_data(best->id, best->next_seq, e.pending, 0, k));
+            e.pending.move_tail(k, s.values);
+            std::swap(e.pending, s.values); // s.values: the k sent; pending: the rest
+            best->next_seq += k;
+            e.stats.sent += k;
+            best->in_flight.push_back(std::move(s));
+            if (best->limit != 0 && best->next_seq >= best->limit) {
+                send_close(*best);
+            }
+        }
+        if (e.source_done && e.pending.empty()) {
+            for (auto lid : e.links) {
+                auto& l = links_.at(lid);
+                if (!l.close_sent) {
+                    send_close(l);
+                }
+            }
+        }
+        update_credit(e);
+    }
+
+    void send_close(link_state& l) {
+        l.close_sent = true;
+        send_to(l.peer, wire::encode(wire::close{l.id, l.next_seq}));
+    }
+
+    void update_credit(export_entry& e) {
+        std::uint64_t free = 0;
+        for (auto lid : e.links) {
+            const auto& l = links_.at(lid);
+            free += l.close_sent ? 0 : l.free_credit();
+        }
+        {
+            std::lock_guard lock(e.mu);
+            const std::uint64_t committed = e.pending.size() + e.in_transit;
+            e.credit = free > committed ? free - committed : 0;
+        }
+        e.cv.notify_one();
+    }
+
+    // Values taken by the send pump arrive here.
+    void on_taken(std::uint64_t id, wire::value_batch& batch) {
+        auto it = exports_.find(id);
+        if (it == exports_.end()) {
+            return;
+        }
+        auto& e = *it->second;
+        {
+            std::lock_guard lock(e.mu);
+            e.in_transit -= batch.size();
+        }
+        batch.move_tail(0, e.pending);
+        dispatch(e);
+    }
+
+    void on_source_done(std::uint64_t id) {
+        auto it = exports_.find(id);
+        if (it == exports_.end()) {
+            return;
+        }
+        it->second->source_done = true;
+        dispatch(*it->second);
+    }
+
+    // The recv pump delivered values of these links.
+    void on_delivered(std::uint64_t id, const std::map<std::uint64_t, std::uint64_t>& counts) {
+        auto it = exports_.find(id);
+        if (it == exports_.end()) {
+            return;
+        }
+        for (const auto& [lid, n] : counts) {
+            if (auto l = links_.find(lid); l != links_.end()) {
+                l->second.delivered += n;
+                it->second->stats.acknowledged += n;
+            }
+        }
+        send_acks(*it->second);
+        check_sink_done(*it->second);
+    }
+
+    void send_acks(export_entry& e) {
+        for (auto lid : e.links) {
+            auto& l = links_.at(lid);
+            // Ack in steps of a quarter window: fewer frames, and the sender never waits long.
+            if (l.delivered > l.ack_sent &&
+                (l.delivered - l.ack_sent >= std::max<std::uint64_t>(1, l.window / 4) ||
+                 l.delivered == l.expected)) {
+                l.ack_sent = l.delivered;
+                send_to(l.peer, wire::encode(wire::ack{lid, l.delivered, l.window}));
+            }
+        }
+    }
+
+    void check_sink_done(export_entry& e) {
+        if (e.d != dir::recv || e.sink_closed || !e.opts.close_when_importers_done ||
+            !e.ever_connected) {
+            return;
+        }
+        for (auto lid : e.links) {
+            const auto& l = links_.at(lid);
+            if (!l.peer_closed || l.delivered < l.end) {
+                return;
+            }
+        }
+        e.sink_closed = true;
+        e.p->close();
+    }
+
+    void run_send_pump(export_entry& e) {
+        for (;;) {
+            std::uint64_t max = 0;
+            {
+                std::unique_lock lock(e.mu);
+                e.cv.wait(lock, [&] { return e.credit > 0 || e.stopping; });
+                if (e.stopping) {
+                    return;
+                }
+                max = e.credit;
+            }
+            wire::value_batch batch;
+            if (!e.p->take(batch, static_cast<std::size_t>(std::min<std::uint64_t>(max, 4096)),
+                           e.stop)) {
+                const std::uint64_t id = e.id;
+                loop_.post([this, id] { on_source_done(id); });
+                return;
+            }
+            {
+                std::lock_guard lock(e.mu);
+                e.credit -= std::min<std::uint64_t>(e.credit, batch.size());
+                e.in_transit += batch.size();
+            }
+            const std::uint64_t id = e.id;
+            loop_.post([this, id, b = std::move(batch)]() mutable { on_taken(id, b); });
+        }
+    }
+
+    void run_recv_pump(export_entry& e) {
+        std::map<std::uint64_t, std::uint64_t> counts;
+        auto flush = [&] {
+            if (!counts.empty()) {
+                const std::uint64_t id = e.id;
+                loop_.post([this, id, c = std::move(counts)] { on_delivered(id, c); });
+                counts.clear();
+            }
+        };
+        for (;;) {
+            {
+                std::unique_lock lock(e.mu);
+                if (e.link_of.empty()) {
+                    lock.unlock();
+                    flush();
+                    lock.lock();
+                }
+                e.cv.wait(lock, [&] { return !e.link_of.empty() || e.stopping; });
+                if (e.stopping) {
+                    return;
+                }
+            }
+            if (!e.p->deliver_one(e.stop)) {
+                return; // stopped, or the application closed its channel
+            }
+            std::uint64_t lid = 0;
+            {
+                std::lock_guard lock(e.mu);
+                lid = e.link_of.front();
+                e.link_of.pop_front();
+            }
+            if (++counts[lid] >= 64) {
+                flush();
+            }
+        }
+    }
+
+    void stop_pump(export_entry& e) {
+        {
+            std::lock_guard lock(e.mu);
+            e.stopping = true;
+        }
+        e.cv.notify_all();
+        e.stop.close();
+        if (e.pump.joinable()) {
+            e.pump.join();
+        }
+    }
+
+    exporter_options options_;
+    chan<error_event> errors_;
+    std::string endpoint_;
+    io_loop loop_; // declared after what its handlers use: it stops first
+    // Loop-thread only:
+    std::uint64_t next_id_ = 1;
+    std::map<std::uint64_t, std::unique_ptr<export_entry>> exports_;
+    std::map<std::string, std::uint64_t> by_name_;
+    std::map<std::uint64_t, link_state> links_;
+    std::uint64_t errors_dropped_ = 0;
+};
+
+} // namespace netchan::detail
+
+namespace netchan {
+
+exporter::exporter(const std::string& endpoint, exporter_options options)
+    : impl_(std::make_unique<detail::exporter_impl>(endpoint, options)) {}
+
+exporter::~exporter() = default;
+
+const std::string& exporter::endpoint() const noexcept { return impl_->endpoint(); }
+
+void exporter::add(const std::string& name, std::unique_ptr<detail::port> p, dir d,
+                   export_options o) {
+    impl_->add(name, std::move(p), d, o);
+}
+
+void exporter::hangup(const std::string& name) { impl_->hangup(name); }
+
+bool exporter::drain(std::chrono::milliseconds timeout) {
+    return impl_->wait_acknowledged(timeout, true);
+}
+
+bool exporter::sync(std::chrono::milliseconds timeout) {
+    return impl_->wait_acknowledged(timeout, false);
+}
+
+export_stats exporter::stats(const std::string& name) const { return impl_->stats(name); }
+
+chan<error_event> exporter::errors() const { return impl_->errors(); }
+
+} // namespace netchan

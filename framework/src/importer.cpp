@@ -1,0 +1,574 @@
+#include "netchan/importer.hpp"
+
+#include "internal/io_loop.hpp"
+#include "internal/registry.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace netchan::detail {
+
+using internal::io_loop;
+
+namespace {
+
+std::span<const std::byte> bytes_of(const zmq::message_t& m) {
+    return {static_cast<const std::byte*>(m.data()), m.size()};
+}
+
+struct sent_values {
+    std::uint64_t first_seq = 0;
+    wire::value_batch values;
+};
+
+} // namespace
+
+class importer_impl;
+
+// One imported channel.
+struct import_link final : chan_observer {
+    std::uint64_t id = 0; // the exporter's link id
+    std::string name;
+    dir d{};
+    std::uint64_t credit = 0;
+    std::unique_ptr<port> p;
+    chan<bool> stop;
+    std::thread pump;
+    importer_impl* owner = nullptr;
+
+    std::mutex mu;
+    std::condition_variable cv;
+    std::uint64_t pump_credit = 0; // guarded by mu (send side)
+    std::uint64_t in_transit = 0;  // guarded by mu (send side)
+    std::uint64_t decoded = 0;     // guarded by mu (recv side): decoded, not yet delivered
+    bool stopping = false;         // guarded by mu
+
+    // Recv side, any thread:
+    std::atomic<std::uint64_t> delivered{0};   // values put into the local channel
+    std::atomic<std::uint64_t> ack_posted{0};  // consumption already reported to the loop
+
+    // Loop-thread only:
+    bool ended = false;
+    std::uint64_t expected = 0;   // recv: next sequence number
+    std::uint64_t end = 0;        // recv: the exporter's close
+    bool close_seen = false;
+    bool closed_local = false;
+    std::uint64_t ack_sent = 0;
+    std::uint64_t next_seq = 0;   // send: values sent
+    std::uint64_t acked = 0;      // send: acknowledged
+    std::uint64_t window = 0;     // send: the exporter's credit for us
+    wire::value_batch pending;    // send: taken, not yet sent
+    std::deque<sent_values> in_flight;
+    bool source_done = false;
+    bool close_sent = false;
+    import_stats stats;
+
+    void on_recv_request() noexcept override;
+};
+
+class importer_impl final : public io_loop::handler {
+public:
+    importer_impl(const std::string& endpoint, importer_options options)
+        : options_(options), endpoint_(endpoint), errors_(options.errors_capacity) {
+        auto sock = make_socket(internal::context(), zmq::socket_type::dealer);
+        sock.set(zmq::sockopt::sndhwm, 0);
+        sock.set(zmq::sockopt::rcvhwm, 0);
+        connect(sock, endpoint);
+        loop_.start(std::move(sock), *this, std::chrono::milliseconds(100));
+    }
+
+    ~importer_impl() override {
+        std::vector<std::unique_ptr<import_link>> all;
+        loop_.call([&] {
+            for (auto& [id, l] : links_) {
+                if (!l->ended) {
+                    send(wire::encode(wire::hangup{id}));
+                }
+                all.push_back(std::move(l));
+            }
+            links_.clear();
+        });
+        for (auto& l : all) {
+            l->p->core().observer(nullptr);
+            stop_pump(*l);
+        }
+        loop_.stop();
+    }
+
+    const std::string& endpoint() const noexcept { return endpoint_; }
+    chan<error_event> errors() const { return errors_; }
+    io_loop& loop() noexcept { return loop_; }
+
+    std::shared_ptr<void> find_local(const std::string& name, const std::type_info& type, dir d) {
+        if (!options_.local_fast_path) {
+            return nullptr;
+        }
+        return internal::find_local(endpoint_, name, type, d == dir::recv ? dir::send : dir::recv);
+    }
+
+    void add(const std::string& name, std::unique_ptr<port> p, dir d, std::size_t credit,
+             std::size_t limit) {
+        auto l = std::make_unique<import_link>();
+        l->name = name;
+        l->d = d;
+        l->credit = std::max<std::size_t>(credit, 1);
+        l->p = std::move(p);
+        l->owner = this;
+        import_link* raw = l.get();
+        const wire::import_req req{0, name, l->p->type(),
+                                   d == dir::recv ? wire::direction::send : wire::direction::recv,
+                                   l->credit, limit};
+        auto answer = std::make_shared<std::promise<wire::message>>();
+        auto fut = answer->get_future();
+        std::uint64_t req_id = 0;
+        loop_.call([&] {
+            req_id = next_req_++;
+            waiting_[req_id] = {std::move(l), answer};
+            auto r = req;
+            r.req_id = req_id;
+            send(wire::encode(r));
+        });
+        if (fut.wait_for(options_.import_timeout) != std::future_status::ready) {
+            loop_.call([&] { waiting_.erase(req_id); });
+            throw error("netchan: importing '" + name + "' from " + endpoint_ +
+                        ": no answer from the exporter within " +
+                        std::to_string(options_.import_timeout.count()) + " ms");
+        }
+        const wire::message m = fut.get();
+        if (const auto* r = std::get_if<wire::refused>(&m)) {
+            throw error(r->message);
+        }
+        // Imported: the loop already owns the link; start its pump.
+        raw->pump = std::thread([this, raw] {
+            try {
+                raw->d == dir::send ? run_send_pump(*raw) : run_recv_pump(*raw);
+            } catch (const std::exception& ex) {
+                report({errc::bad_value, raw->name, endpoint_, ex.what()});
+            }
+        });
+    }
+
+    void hangup(const std::string& name) {
+        import_link* found = nullptr;
+        loop_.call([&] {
+            for (auto& [id, l] : links_) {
+                if (l->name == name && !l->ended) {
+                    found = l.get();
+                    send(wire::encode(wire::hangup{id}));
+                    end_link(*l);
+                    return;
+                }
+            }
+        });
+        if (found == nullptr) {
+            throw error("netchan: nothing named '" + name + "' is imported from " + endpoint_);
+        }
+        stop_pump(*found);
+    }
+
+    bool drain(std::chrono::milliseconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            bool done = true;
+            loop_.call([&] {
+                for (auto& [id, l] : links_) {
+                    if (l->d != dir::send || l->ended) {
+                        continue;
+                    }
+                    std::lock_guard lock(l->mu);
+                    if (!l->pending.empty() || l->in_transit != 0 || l->p->queued() != 0 ||
+                        l->acked < l->next_seq) {
+                        done = false;
+                    }
+                }
+            });
+            if (done) {
+                return true;
+            }
+            if (std::chrono::steady_clock::now() >= deadline) {
+                return false;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }
+
+    import_stats stats(const std::string& name) {
+        std::optional<import_stats> s;
+        loop_.call([&] {
+            for (auto& [id, l] : links_) {
+                if (l->name == name) {
+                    import_stats r = l->stats;
+                    r.in_flight = l->d == dir::send ? l->next_seq - l->acked
+                                                    : l->expected - l->ack_sent;
+                    s = r;
+                }
+            }
+        });
+        if (!s) {
+            throw error("netchan: nothing named '" + name + "' is imported from " + endpoint_);
+        }
+        return *s;
+    }
+
+    // -- io_loop::handler --
+
+    void on_message(std::vector<zmq::message_t>& parts) override {
+        if (parts.size() != 1) {
+            report({errc::bad_frame, "", endpoint_, "message of " + std::to_string(parts.size()) + " parts"});
+            return;
+        }
+        wire::message m;
+        try {
+            m = wire::parse(bytes_of(parts[0]), options_.max_frame_bytes);
+        } catch (const wire::frame_error& e) {
+            report({e.code(), "", endpoint_, e.what()});
+            return;
+        }
+        std::visit([&](auto& msg) { handle(msg); }, m);
+    }
+
+    void on_tick() override {}
+
+    // Consumption reported by a receiving application thread (via the observer).
+    void post_ack(import_link& l, std::uint64_t consumed) {
+        const std::uint64_t id = l.id;
+        loop_.post([this, id, consumed] {
+            auto it = links_.find(id);
+            if (it == links_.end() || it->second->ended) {
+                return;
+            }
+            auto& link = *it->second;
+            if (consumed > link.ack_sent) {
+                link.stats.acknowledged += consumed - link.ack_sent;
+                link.ack_sent = consumed;
+                send(wire::encode(wire::ack{id, consumed, link.credit}));
+            }
+        });
+    }
+
+private:
+    void report(error_event ev) { (void)errors_.try_send(std::move(ev)); }
+
+    void send(const std::vector<std::byte>& frame) {
+        const std::span<const std::byte> parts[] = {frame};
+        (void)loop_.send(parts);
+    }
+
+    import_link* live(std::uint64_t id) {
+        auto it = links_.find(id);
+        return it == links_.end() || it->second->ended ? nullptr : it->second.get();
+    }
+
+    void answer(std::uint64_t req_id, const wire::message& m, std::uint64_t link_id) {
+        auto it = waiting_.find(req_id);
+        if (it == waiting_.end()) {
+            if (link_id != 0) { // answered after the caller gave up: undo the import
+                send(wire::encode(wire::hangup{link_id}));
+            }
+            return;
+        }
+        auto [link, promise] = std::move(it->second);
+        waiting_.erase(it);
+        if (link_id != 0) {
+            link->id = link_id;
+            if (link->d == dir::recv) {
+                link->p->core().observer(link.get());
+            } else {
+                link->window = link->credit;
+                update_credit(*link);
+            }
+            links_[link_id] = std::move(link);
+        }
+        promise->set_value(m);
+    }
+
+    void handle(wire::imported& m) { answer(m.req_id, m, m.link); }
+    void handle(wire::refused& m) { answer(m.req_id, m, 0); }
+
+    void handle(wire::data& m) {
+        import_link* l = live(m.link);
+        if (l == nullptr || l->d != dir::recv) {
+            return; // after a hangup: values of a link we ended
+        }
+        std::uint64_t queued = 0;
+        for (std::size_t i = 0; i < m.values.size(); ++i) {
+            const std::uint64_t seq = m.first_seq + i;
+            if (seq < l->expected) {
+                continue;
+            }
+            l->expected = seq + 1;
+            ++l->stats.received;
+            try {
+                l->p->decode_one(m.values[i]);
+                ++queued;
+            } catch (const decode_error& ex) {
+                ++l->stats.errors;
+                l->delivered.fetch_add(1); // counted as consumed, so credit keeps flowing
+                report({errc::bad_value, l->name, endpoint_, ex.what()});
+            }
+        }
+        if (queued != 0) {
+            {
+                std::lock_guard lock(l->mu);
+                l->decoded += queued;
+            }
+            l->cv.notify_one();
+        }
+        maybe_close_local(*l);
+    }
+
+    void handle(wire::ack& m) {
+        import_link* l = live(m.link);
+        if (l == nullptr || l->d != dir::send) {
+            return;
+        }
+        const std::uint64_t next = std::min(m.next, l->next_seq);
+        if (next > l->acked) {
+            l->stats.acknowledged += next - l->acked;
+            l->acked = next;
+        }
+        l->window = std::max<std::uint64_t>(m.credit, 1);
+        while (!l->in_flight.empty() &&
+               l->in_flight.front().first_seq + l->in_flight.front().values.size() <= l->acked) {
+            l->in_flight.pop_front();
+        }
+        flush(*l);
+    }
+
+    void handle(wire::close& m) {
+        import_link* l = live(m.link);
+        if (l == nullptr) {
+            return;
+        }
+        l->close_seen = true;
+        l->end = m.end;
+        maybe_close_local(*l);
+    }
+
+    void handle(wire::hangup& m) {
+        import_link* l = live(m.link);
+        if (l == nullptr) {
+            return;
+        }
+        report({errc::peer_lost, l->name, endpoint_, "the exporter hung up '" + l->name + "'"});
+        end_link(*l);
+    }
+
+    void handle(wire::error& m) {
+        std::string channel;
+        if (auto it = links_.find(m.link); it != links_.end()) {
+            channel = it->second->name;
+        }
+        report({m.code, channel, endpoint_, "exporter reports: " + m.message});
+    }
+
+    template <class M>
+    void handle(M&) {
+        if constexpr (!std::is_same_v<M, wire::heartbeat>) {
+            report({errc::bad_frame, "", endpoint_, "unexpected frame for an importer"});
+        }
+    }
+
+    // Recv side: close the local channel once everything before the exporter's close arrived
+    // and was delivered.
+    void maybe_close_local(import_link& l) {
+        if (l.close_seen && !l.closed_local && l.expected >= l.end &&
+            l.delivered.load() >= l.end) {
+            l.closed_local = true;
+            l.p->close();
+        }
+    }
+
+    void end_link(import_link& l) {
+        l.ended = true;
+        l.p->close();
+        {
+            std::lock_guard lock(l.mu);
+            l.stopping = true;
+        }
+        l.cv.notify_all();
+        l.stop.close();
+    }
+
+    // Send side: send what is pending within the exporter's credit; close when done.
+    void flush(import_link& l) {
+        const std::uint64_t cap = l.acked + l.window;
+        const std::uint64_t free = cap > l.next_seq ? cap - l.next_seq : 0;
+        const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(free, l.pending.size()));
+        if (k > 0) {
+            send(wire::encode_data(l.id, l.next_seq, l.pending, 0, k));
+            sent_values s;
+            s.first_seq = l.next_seq;
+            l.pending.move_tail(k, s.values);
+            std::swap(l.pending, s.values);
+            l.next_seq += k;
+            l.stats.sent += k;
+            l.in_flight.push_back(std::move(s));
+        }
+        if (l.source_done && l.pending.empty() && !l.close_sent) {
+            l.close_sent = true;
+            send(wire::encode(wire::close{l.id, l.next_seq}));
+        }
+        update_credit(l);
+    }
+
+    void update_credit(import_link& l) {
+        const std::uint64_t cap = l.acked + l.window;
+        const std::uint64_t free = cap > l.next_seq ? cap - l.next_seq : 0;
+        {
+            std::lock_guard lock(l.mu);
+            const std::uint64_t committed = l.pending.size() + l.in_transit;
+            l.pump_credit = free > committed ? free - committed : 0;
+        }
+        l.cv.notify_one();
+    }
+
+    void run_send_pump(import_link& l) {
+        for (;;) {
+            std::uint64_t max = 0;
+            {
+                std::unique_lock lock(l.mu);
+                l.cv.wait(lock, [&] { return l.pump_credit > 0 || l.stopping; });
+                if (l.stopping) {
+                    return;
+                }
+                max = l.pump_credit;
+            }
+            wire::value_batch batch;
+            if (!l.p->take(batch, static_cast<std::size_t>(std::min<std::uint64_t>(max, 4096)), l.stop)) {
+                const std::uint64_t id = l.id;
+                loop_.post([this, id] {
+                    if (import_link* x = live(id)) {
+                        x->source_done = true;
+                        flush(*x);
+                    }
+                });
+                return;
+            }
+            {
+                std::lock_guard lock(l.mu);
+                l.pump_credit -= std::min<std::uint64_t>(l.pump_credit, batch.size());
+                l.in_transit += batch.size();
+            }
+            const std::uint64_t id = l.id;
+            loop_.post([this, id, b = std::move(batch)]() mutable {
+                if (import_link* x = live(id)) {
+                    {
+                        std::lock_guard lock(x->mu);
+                        x->in_transit -= b.size();
+                    }
+                    b.move_tail(0, x->pending);
+                    flush(*x);
+                }
+            });
+        }
+    }
+
+    void run_recv_pump(import_link& l) {
+        for (;;) {
+            {
+                std::unique_lock lock(l.mu);
+                l.cv.wait(lock, [&] { return l.decoded > 0 || l.stopping; });
+                if (l.stopping) {
+                    return;
+                }
+                --l.decoded;
+            }
+            if (!l.p->deliver_one(l.stop)) {
+                return;
+            }
+            l.delivered.fetch_add(1);
+            const std::uint64_t id = l.id;
+            // The value that completes the stream lets the loop close the channel.
+            bool last = false;
+            {
+                std::lock_guard lock(l.mu);
+                last = l.decoded == 0;
+            }
+            if (last) {
+                loop_.post([this, id] {
+                    if (import_link* x = live(id)) {
+                        maybe_close_local(*x);
+                    }
+                });
+            }
+        }
+    }
+
+    void stop_pump(import_link& l) {
+        {
+            std::lock_guard lock(l.mu);
+            l.stopping = true;
+        }
+        l.cv.notify_all();
+        l.stop.close();
+        if (l.pump.joinable()) {
+            l.pump.join();
+        }
+    }
+
+    importer_options options_;
+    std::string endpoint_;
+    chan<error_event> errors_;
+    io_loop loop_;
+    // Loop-thread only:
+    std::uint64_t next_req_ = 1;
+    std::map<std::uint64_t, std::pair<std::unique_ptr<import_link>,
+                                      std::shared_ptr<std::promise<wire::message>>>>
+        waiting_;
+    std::map<std::uint64_t, std::unique_ptr<import_link>> links_;
+};
+
+void import_link::on_recv_request() noexcept {
+    // The application asks for a value: everything it took before is consumed.
+    const std::uint64_t in_chan = delivered.load();
+    const std::uint64_t q = p->queued();
+    const std::uint64_t consumed = in_chan > q ? in_chan - q : 0;
+    const std::uint64_t posted = ack_posted.load();
+    if (consumed <= posted) {
+        return;
+    }
+    // Report in steps of a quarter of the credit, or at once when the channel ran empty.
+    if (consumed - posted >= std::max<std::uint64_t>(1, credit / 4) || q == 0) {
+        std::uint64_t seen = posted;
+        if (ack_posted.compare_exchange_strong(seen, consumed)) {
+            owner->post_ack(*this, consumed);
+        }
+    }
+}
+
+} // namespace netchan::detail
+
+namespace netchan {
+
+importer::importer(const std::string& endpoint, importer_options options)
+    : impl_(std::make_unique<detail::importer_impl>(endpoint, options)) {}
+
+importer::~importer() = default;
+
+std::shared_ptr<void> importer::find_local(const std::string& name, const std::type_info& type,
+                                           dir d) {
+    return impl_->find_local(name, type, d);
+}
+
+void importer::add(const std::string& name, std::unique_ptr<detail::port> p, dir d,
+                   std::size_t credit, std::size_t limit) {
+    impl_->add(name, std::move(p), d, credit, limit);
+}
+
+void importer::hangup(const std::string& name) { impl_->hangup(name); }
+
+bool importer::drain(std::chrono::milliseconds timeout) { return impl_->drain(timeout); }
+
+import_stats importer::stats(const std::string& name) const { return impl_->stats(name); }
+
+chan<error_event> importer::errors() const { return impl_->errors(); }
+
+const std::string& importer::endpoint() const noexcept { return impl_->endpoint(); }
+
+} // namespace netchan

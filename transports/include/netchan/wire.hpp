@@ -1,0 +1,164 @@
+#pragma once
+
+#include "netchan/codec.hpp"
+#include "netchan/error.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+/// The netchan wire protocol, version 1 (docs/protocol.md): every frame is one MessagePack
+/// array `[version, kind, fields...]`; values travel inside DATA frames as bin objects, each
+/// holding one value's own MessagePack encoding.
+namespace netchan::wire {
+
+inline constexpr std::uint8_t version = 1;
+
+/// Message kinds; on the wire, never renumbered.
+enum class kind : std::uint8_t {
+    import_req = 1, ///< importer -> exporter: attach to an exported channel
+    imported = 2,   ///< exporter -> importer: attached, here is the link id
+    refused = 3,    ///< exporter -> importer: not attached, and why
+    data = 4,       ///< sender -> receiver: values with consecutive sequence numbers
+    ack = 5,        ///< receiver -> sender: every value before `next` is consumed
+    close = 6,      ///< sender -> receiver: no value at or after `end` will come
+    hangup = 7,     ///< either way: this link is over
+    heartbeat = 8,  ///< either way: still alive
+    error = 9,      ///< either way: a frame could not be used
+};
+
+/// Error codes carried by refused and error frames; never renumbered.
+enum class errc : std::uint8_t {
+    unknown_channel = 1,
+    type_mismatch = 2,
+    wrong_direction = 3,
+    bad_frame = 4,
+    version_mismatch = 5,
+    frame_too_large = 6,
+    unknown_link = 7,
+    bad_value = 8,
+    peer_lost = 9,
+};
+
+/// Returns a short name for `e`, e.g. "type_mismatch".
+const char* to_string(errc e) noexcept;
+
+/// Direction of an export, from the exporter's side: `send` means the exporter sends.
+enum class direction : std::uint8_t { send = 0, recv = 1 };
+
+struct import_req {
+    std::uint64_t req_id = 0;
+    std::string name;
+    std::string type;          ///< type descriptor the importer expects
+    direction dir{};           ///< the export's direction the importer expects
+    std::uint64_t credit = 0;  ///< values the receiving side may hold unconsumed
+    std::uint64_t limit = 0;   ///< for send exports: close after this many values (0: no limit)
+};
+struct imported {
+    std::uint64_t req_id = 0;
+    std::uint64_t link = 0;
+};
+struct refused {
+    std::uint64_t req_id = 0;
+    errc code{};
+    std::string message;
+};
+/// A DATA frame, parsed: `values` point into the frame's bytes.
+struct data {
+    std::uint64_t link = 0;
+    std::uint64_t first_seq = 0;
+    std::vector<std::span<const std::byte>> values;
+};
+struct ack {
+    std::uint64_t link = 0;
+    std::uint64_t next = 0; ///< every value with a sequence number below this is consumed
+    std::uint64_t credit = 0; ///< receiver's window: the sender may have `next + credit` sent
+};
+struct close {
+    std::uint64_t link = 0;
+    std::uint64_t end = 0; ///< number of values sent on the link in all
+};
+struct hangup {
+    std::uint64_t link = 0;
+};
+struct heartbeat {};
+struct error {
+    std::uint64_t link = 0; ///< 0 when the frame named no link
+    errc code{};
+    std::string message;
+};
+
+using message = std::variant<import_req, imported, refused, data, ack, close, hangup, heartbeat, error>;
+
+/// A frame that is not a valid netchan message (garbage, unknown kind, missing fields).
+/// Thread-compatible: const members may run concurrently; mutation needs external sync.
+class frame_error : public netchan::error {
+public:
+    frame_error(errc code, const std::string& what) : netchan::error(what), code_(code) {}
+    /// Returns bad_frame, version_mismatch or frame_too_large.
+    errc code() const noexcept { return code_; }
+
+private:
+    errc code_;
+};
+
+/// Parses one frame. Throws frame_error for anything but a valid message of this version.
+/// A frame over `max_frame_bytes` is refused before parsing.
+message parse(std::span<const std::byte> frame, std::size_t max_frame_bytes);
+
+/// Returns the frame of a control message (everything but data).
+std::vector<std::byte> encode(const import_req& m);
+std::vector<std::byte> encode(const imported& m);
+std::vector<std::byte> encode(const refused& m);
+std::vector<std::byte> encode(const ack& m);
+std::vector<std::byte> encode(const close& m);
+std::vector<std::byte> encode(const hangup& m);
+std::vector<std::byte> encode(const heartbeat& m);
+std::vector<std::byte> encode(const error& m);
+
+/// Encoded values ready for DATA frames: each value as a bin object holding its encoding.
+/// Thread-compatible: const members may run concurrently; mutation needs external sync.
+class value_batch {
+public:
+    /// Appends `v` (encoded with netchan::encode_into) as one bin object.
+    template <class T>
+    void add(const T& v) {
+        const std::size_t start = bytes_.size();
+        bytes_.resize(start + bin_header);
+        encode_into(v, bytes_);
+        patch_bin_header(start);
+        ends_.push_back(bytes_.size());
+    }
+
+    /// Appends an already encoded value as one bin object.
+    void add_encoded(std::span<const std::byte> encoded);
+
+    std::size_t size() const noexcept { return ends_.size(); }
+    bool empty() const noexcept { return ends_.empty(); }
+    void clear() noexcept {
+        bytes_.clear();
+        ends_.clear();
+    }
+
+    /// Returns the bin objects of values [first, last) as contiguous bytes.
+    std::span<const std::byte> range(std::size_t first, std::size_t last) const noexcept;
+
+    /// Moves values [first, size()) into `to` (appending) and drops them here.
+    void move_tail(std::size_t first, value_batch& to);
+
+private:
+    static constexpr std::size_t bin_header = 5; // bin32: 0xc6 + 4-byte length
+    void patch_bin_header(std::size_t start);
+
+    std::vector<std::byte> bytes_;
+    std::vector<std::size_t> ends_; // end offset of each value's bin object
+};
+
+/// Returns the DATA frame for values [first, last) of `batch`, numbered from `first_seq`.
+std::vector<std::byte> encode_data(std::uint64_t link, std::uint64_t first_seq,
+                                   const value_batch& batch, std::size_t first, std::size_t last);
+
+} // namespace netchan::wire
