@@ -20,9 +20,13 @@ std::span<const std::byte> bytes_of(const zmq::message_t& m) {
     return {static_cast<const std::byte*>(m.data()), m.size()};
 }
 
-wire::direction to_wire(dir d) { return d == dir::send ? wire::direction::send : wire::direction::recv; }
+wire::direction to_wire(dir d) {
+    return d == dir::send ? wire::direction::send : wire::direction::recv;
+}
 
-const char* name_of(dir d) { return d == dir::send ? "send" : "recv"; }
+const char* name_of(dir d) {
+    return d == dir::send ? "send" : "recv";
+}
 
 // Values sent on a link and not yet acknowledged, kept to send again if the link is lost.
 struct sent_values {
@@ -47,8 +51,8 @@ struct link_state {
     bool close_sent = false;
     std::deque<sent_values> in_flight;
     // The exporter receives (recv exports):
-    std::uint64_t expected = 0;   // next sequence number to receive
-    std::uint64_t delivered = 0;  // values handed to the channel (or refused as bad)
+    std::uint64_t expected = 0;  // next sequence number to receive
+    std::uint64_t delivered = 0; // values handed to the channel (or refused as bad)
     std::uint64_t ack_sent = 0;
     bool peer_closed = false;
     std::uint64_t end = 0;
@@ -69,15 +73,15 @@ struct export_entry {
     dir d{};
     export_options opts;
     std::unique_ptr<port> p;
-    chan<bool> stop;   // closed to stop the pump
-    std::thread pump;  // send: channel -> loop; recv: loop -> channel
+    chan<bool> stop;  // closed to stop the pump
+    std::thread pump; // send: channel -> loop; recv: loop -> channel
 
     std::mutex mu;
     std::condition_variable cv;
-    std::uint64_t credit = 0;       // guarded by mu: values the pump may take
-    std::uint64_t in_transit = 0;   // guarded by mu: taken, not yet seen by the loop
+    std::uint64_t credit = 0;          // guarded by mu: values the pump may take
+    std::uint64_t in_transit = 0;      // guarded by mu: taken, not yet seen by the loop
     std::deque<std::uint64_t> link_of; // guarded by mu: link of each decoded value (recv)
-    bool stopping = false;          // guarded by mu
+    bool stopping = false;             // guarded by mu
 
     // Loop-thread only:
     wire::value_batch pending; // taken from the channel, not yet sent
@@ -141,7 +145,8 @@ public:
             exports_[e->id] = std::move(e);
         });
         if (taken) {
-            throw error("netchan: a channel named '" + name + "' is already exported at " + endpoint_);
+            throw error("netchan: a channel named '" + name + "' is already exported at " +
+                        endpoint_);
         }
         raw->pump = std::thread([this, raw] {
             try {
@@ -247,8 +252,9 @@ public:
 
     void on_message(std::vector<zmq::message_t>& parts) override {
         if (parts.size() != 2) {
-            report({errc::bad_frame, "", "", "message of " + std::to_string(parts.size()) +
-                                                 " parts (expected 1 after the routing id)"});
+            report({errc::bad_frame, "", "",
+                    "message of " + std::to_string(parts.size()) +
+                        " parts (expected 1 after the routing id)"});
             return;
         }
         const std::string peer(static_cast<const char*>(parts[0].data()), parts[0].size());
@@ -357,18 +363,13 @@ private:
             }
             l->expected = seq + 1;
             ++e.stats.received;
-            {
+            try {
+                // Decoded first, then announced: the pump only takes announced values.
+                e.p->decode_one(m.values[i]);
                 std::lock_guard lock(e.mu);
                 e.link_of.push_back(l->id);
-            }
-            try {
-                e.p->decode_one(m.values[i]);
                 queued = true;
             } catch (const decode_error& ex) {
-                {
-                    std::lock_guard lock(e.mu);
-                    e.link_of.pop_back();
-                }
                 ++e.stats.errors;
                 ++l->delivered; // refused values are consumed too, so credit keeps flowing
                 report({errc::bad_value, e.name, peer_name(peer), ex.what()});
@@ -689,18 +690,23 @@ private:
 namespace netchan {
 
 exporter::exporter(const std::string& endpoint, exporter_options options)
-    : impl_(std::make_unique<detail::exporter_impl>(endpoint, options)) {}
+    : impl_(std::make_unique<detail::exporter_impl>(endpoint, options)) {
+}
 
 exporter::~exporter() = default;
 
-const std::string& exporter::endpoint() const noexcept { return impl_->endpoint(); }
+const std::string& exporter::endpoint() const noexcept {
+    return impl_->endpoint();
+}
 
 void exporter::add(const std::string& name, std::unique_ptr<detail::port> p, dir d,
                    export_options o) {
     impl_->add(name, std::move(p), d, o);
 }
 
-void exporter::hangup(const std::string& name) { impl_->hangup(name); }
+void exporter::hangup(const std::string& name) {
+    impl_->hangup(name);
+}
 
 bool exporter::drain(std::chrono::milliseconds timeout) {
     return impl_->wait_acknowledged(timeout, true);
@@ -710,8 +716,12 @@ bool exporter::sync(std::chrono::milliseconds timeout) {
     return impl_->wait_acknowledged(timeout, false);
 }
 
-export_stats exporter::stats(const std::string& name) const { return impl_->stats(name); }
+export_stats exporter::stats(const std::string& name) const {
+    return impl_->stats(name);
+}
 
-chan<error_event> exporter::errors() const { return impl_->errors(); }
+chan<error_event> exporter::errors() const {
+    return impl_->errors();
+}
 
 } // namespace netchan

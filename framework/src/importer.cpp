@@ -49,20 +49,20 @@ struct import_link final : chan_observer {
     bool stopping = false;         // guarded by mu
 
     // Recv side, any thread:
-    std::atomic<std::uint64_t> delivered{0};   // values put into the local channel
-    std::atomic<std::uint64_t> ack_posted{0};  // consumption already reported to the loop
+    std::atomic<std::uint64_t> delivered{0};  // values put into the local channel
+    std::atomic<std::uint64_t> ack_posted{0}; // consumption already reported to the loop
 
     // Loop-thread only:
     bool ended = false;
-    std::uint64_t expected = 0;   // recv: next sequence number
-    std::uint64_t end = 0;        // recv: the exporter's close
+    std::uint64_t expected = 0; // recv: next sequence number
+    std::uint64_t end = 0;      // recv: the exporter's close
     bool close_seen = false;
     bool closed_local = false;
     std::uint64_t ack_sent = 0;
-    std::uint64_t next_seq = 0;   // send: values sent
-    std::uint64_t acked = 0;      // send: acknowledged
-    std::uint64_t window = 0;     // send: the exporter's credit for us
-    wire::value_batch pending;    // send: taken, not yet sent
+    std::uint64_t next_seq = 0; // send: values sent
+    std::uint64_t acked = 0;    // send: acknowledged
+    std::uint64_t window = 0;   // send: the exporter's credit for us
+    wire::value_batch pending;  // send: taken, not yet sent
     std::deque<sent_values> in_flight;
     bool source_done = false;
     bool close_sent = false;
@@ -95,6 +95,7 @@ public:
         });
         for (auto& l : all) {
             l->p->core().observer(nullptr);
+            l->p->close(); // nobody feeds or drains it any more: do not leave users blocked
             stop_pump(*l);
         }
         loop_.stop();
@@ -120,9 +121,12 @@ public:
         l->p = std::move(p);
         l->owner = this;
         import_link* raw = l.get();
-        const wire::import_req req{0, name, l->p->type(),
+        const wire::import_req req{0,
+                                   name,
+                                   l->p->type(),
                                    d == dir::recv ? wire::direction::send : wire::direction::recv,
-                                   l->credit, limit};
+                                   l->credit,
+                                   limit};
         auto answer = std::make_shared<std::promise<wire::message>>();
         auto fut = answer->get_future();
         std::uint64_t req_id = 0;
@@ -203,8 +207,8 @@ public:
             for (auto& [id, l] : links_) {
                 if (l->name == name) {
                     import_stats r = l->stats;
-                    r.in_flight = l->d == dir::send ? l->next_seq - l->acked
-                                                    : l->expected - l->ack_sent;
+                    r.in_flight =
+                        l->d == dir::send ? l->next_seq - l->acked : l->expected - l->ack_sent;
                     s = r;
                 }
             }
@@ -219,7 +223,8 @@ public:
 
     void on_message(std::vector<zmq::message_t>& parts) override {
         if (parts.size() != 1) {
-            report({errc::bad_frame, "", endpoint_, "message of " + std::to_string(parts.size()) + " parts"});
+            report({errc::bad_frame, "", endpoint_,
+                    "message of " + std::to_string(parts.size()) + " parts"});
             return;
         }
         wire::message m;
@@ -377,8 +382,7 @@ private:
     // Recv side: close the local channel once everything before the exporter's close arrived
     // and was delivered.
     void maybe_close_local(import_link& l) {
-        if (l.close_seen && !l.closed_local && l.expected >= l.end &&
-            l.delivered.load() >= l.end) {
+        if (l.close_seen && !l.closed_local && l.expected >= l.end && l.delivered.load() >= l.end) {
             l.closed_local = true;
             l.p->close();
         }
@@ -399,7 +403,8 @@ private:
     void flush(import_link& l) {
         const std::uint64_t cap = l.acked + l.window;
         const std::uint64_t free = cap > l.next_seq ? cap - l.next_seq : 0;
-        const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(free, l.pending.size()));
+        const std::size_t k =
+            static_cast<std::size_t>(std::min<std::uint64_t>(free, l.pending.size()));
         if (k > 0) {
             send(wire::encode_data(l.id, l.next_seq, l.pending, 0, k));
             sent_values s;
@@ -440,7 +445,8 @@ private:
                 max = l.pump_credit;
             }
             wire::value_batch batch;
-            if (!l.p->take(batch, static_cast<std::size_t>(std::min<std::uint64_t>(max, 4096)), l.stop)) {
+            if (!l.p->take(batch, static_cast<std::size_t>(std::min<std::uint64_t>(max, 4096)),
+                           l.stop)) {
                 const std::uint64_t id = l.id;
                 loop_.post([this, id] {
                     if (import_link* x = live(id)) {
@@ -518,8 +524,8 @@ private:
     io_loop loop_;
     // Loop-thread only:
     std::uint64_t next_req_ = 1;
-    std::map<std::uint64_t, std::pair<std::unique_ptr<import_link>,
-                                      std::shared_ptr<std::promise<wire::message>>>>
+    std::map<std::uint64_t,
+             std::pair<std::unique_ptr<import_link>, std::shared_ptr<std::promise<wire::message>>>>
         waiting_;
     std::map<std::uint64_t, std::unique_ptr<import_link>> links_;
 };
@@ -547,7 +553,8 @@ void import_link::on_recv_request() noexcept {
 namespace netchan {
 
 importer::importer(const std::string& endpoint, importer_options options)
-    : impl_(std::make_unique<detail::importer_impl>(endpoint, options)) {}
+    : impl_(std::make_unique<detail::importer_impl>(endpoint, options)) {
+}
 
 importer::~importer() = default;
 
@@ -561,14 +568,24 @@ void importer::add(const std::string& name, std::unique_ptr<detail::port> p, dir
     impl_->add(name, std::move(p), d, credit, limit);
 }
 
-void importer::hangup(const std::string& name) { impl_->hangup(name); }
+void importer::hangup(const std::string& name) {
+    impl_->hangup(name);
+}
 
-bool importer::drain(std::chrono::milliseconds timeout) { return impl_->drain(timeout); }
+bool importer::drain(std::chrono::milliseconds timeout) {
+    return impl_->drain(timeout);
+}
 
-import_stats importer::stats(const std::string& name) const { return impl_->stats(name); }
+import_stats importer::stats(const std::string& name) const {
+    return impl_->stats(name);
+}
 
-chan<error_event> importer::errors() const { return impl_->errors(); }
+chan<error_event> importer::errors() const {
+    return impl_->errors();
+}
 
-const std::string& importer::endpoint() const noexcept { return impl_->endpoint(); }
+const std::string& importer::endpoint() const noexcept {
+    return impl_->endpoint();
+}
 
 } // namespace netchan

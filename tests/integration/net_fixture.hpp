@@ -3,11 +3,12 @@
 #include "netchan/exporter.hpp"
 #include "netchan/importer.hpp"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 
 namespace netchan::test {
 
@@ -21,7 +22,8 @@ inline std::string fresh_endpoint(const std::string& transport) {
     if (transport == "ipc") {
         const auto dir = std::filesystem::temp_directory_path() / "netchan-tests";
         std::filesystem::create_directories(dir);
-        return "ipc://" + (dir / ("t" + std::to_string(::getpid()) + "-" + std::to_string(n))).string();
+        return "ipc://" +
+               (dir / ("t" + std::to_string(::getpid()) + "-" + std::to_string(n))).string();
     }
     return "inproc://netchan-test-" + std::to_string(n);
 }

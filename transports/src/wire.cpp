@@ -89,15 +89,24 @@ errc to_errc(std::uint8_t v) {
 
 const char* to_string(errc e) noexcept {
     switch (e) {
-    case errc::unknown_channel: return "unknown_channel";
-    case errc::type_mismatch: return "type_mismatch";
-    case errc::wrong_direction: return "wrong_direction";
-    case errc::bad_frame: return "bad_frame";
-    case errc::version_mismatch: return "version_mismatch";
-    case errc::frame_too_large: return "frame_too_large";
-    case errc::unknown_link: return "unknown_link";
-    case errc::bad_value: return "bad_value";
-    case errc::peer_lost: return "peer_lost";
+    case errc::unknown_channel:
+        return "unknown_channel";
+    case errc::type_mismatch:
+        return "type_mismatch";
+    case errc::wrong_direction:
+        return "wrong_direction";
+    case errc::bad_frame:
+        return "bad_frame";
+    case errc::version_mismatch:
+        return "version_mismatch";
+    case errc::frame_too_large:
+        return "frame_too_large";
+    case errc::unknown_link:
+        return "unknown_link";
+    case errc::bad_value:
+        return "bad_value";
+    case errc::peer_lost:
+        return "peer_lost";
     }
     return "unknown";
 }
@@ -133,8 +142,8 @@ message parse(std::span<const std::byte> bytes, std::size_t max_frame_bytes) {
     case kind::import_req: {
         const fields fs(root.via.array, "import");
         fs.expect(8);
-        return import_req{fs.u64(2), fs.str(3), fs.str(4), to_direction(fs.u8(5)), fs.u64(6),
-                          fs.u64(7)};
+        return import_req{fs.u64(2), fs.str(3), fs.str(4), to_direction(fs.u8(5)),
+                          fs.u64(6), fs.u64(7)};
     }
     case kind::imported: {
         const fields fs(root.via.array, "imported");
@@ -161,7 +170,8 @@ message parse(std::span<const std::byte> bytes, std::size_t max_frame_bytes) {
                 bad("data value " + std::to_string(i) + " is not a bin object");
             }
             // The frame's bin objects point into `bytes` (unpacked by reference).
-            d.values.emplace_back(reinterpret_cast<const std::byte*>(b.via.bin.ptr), b.via.bin.size);
+            d.values.emplace_back(reinterpret_cast<const std::byte*>(b.via.bin.ptr),
+                                  b.via.bin.size);
         }
         return d;
     }

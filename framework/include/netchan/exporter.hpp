@@ -26,12 +26,12 @@ struct export_options {
 /// Counters of one export. Thread-compatible: const members may run concurrently; mutation
 /// needs external sync.
 struct export_stats {
-    std::uint64_t sent = 0;        ///< values sent to importers (send exports)
-    std::uint64_t received = 0;    ///< values received from importers (recv exports)
+    std::uint64_t sent = 0;         ///< values sent to importers (send exports)
+    std::uint64_t received = 0;     ///< values received from importers (recv exports)
     std::uint64_t acknowledged = 0; ///< values the other side acknowledged
-    std::uint64_t in_flight = 0;   ///< sent or received, not yet acknowledged
-    std::uint64_t importers = 0;   ///< importers attached now
-    std::uint64_t errors = 0;      ///< bad frames and bad values on this export
+    std::uint64_t in_flight = 0;    ///< sent or received, not yet acknowledged
+    std::uint64_t importers = 0;    ///< importers attached now
+    std::uint64_t errors = 0;       ///< bad frames and bad values on this export
 };
 
 /// Settings of an exporter.

@@ -57,7 +57,8 @@ class importer {
 public:
     /// Connects to the exporter at `endpoint` (connection is asynchronous, as in ZeroMQ).
     explicit importer(const std::string& endpoint, importer_options options = {});
-    /// Hangs up every import and stops, without waiting for acknowledgements (use drain()).
+    /// Hangs up every import, closes their channels and stops, without waiting for
+    /// acknowledgements (use drain()).
     ~importer();
     importer(const importer&) = delete;
     importer& operator=(const importer&) = delete;
@@ -78,7 +79,8 @@ public:
     /// Imports `name` for receiving and closes the channel after `n` values. Never the local
     /// fast path: the exporter sends exactly `n` values (or fewer if it closes first).
     template <class T>
-    [[nodiscard]] chan<T> import_n(const std::string& name, std::size_t n, std::size_t credit = 64) {
+    [[nodiscard]] chan<T> import_n(const std::string& name, std::size_t n,
+                                   std::size_t credit = 64) {
         chan<T> ch(credit);
         if (n == 0) {
             ch.close();

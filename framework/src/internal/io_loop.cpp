@@ -82,7 +82,8 @@ void io_loop::stop() noexcept {
 bool io_loop::send(std::span<const std::span<const std::byte>> parts) noexcept {
     try {
         for (std::size_t i = 0; i < parts.size(); ++i) {
-            const auto flags = i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+            const auto flags =
+                i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
             if (!socket_.send(zmq::const_buffer(parts[i].data(), parts[i].size()), flags)) {
                 return false;
             }
@@ -112,7 +113,8 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
     for (;;) {
         try {
             const auto now = std::chrono::steady_clock::now();
-            const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now);
+            const auto wait =
+                std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now);
             zmq::poll(items, 2, std::max(wait, std::chrono::milliseconds(0)));
             if (items[1].revents & ZMQ_POLLIN) {
                 std::uint64_t n = 0;

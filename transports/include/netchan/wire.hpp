@@ -52,10 +52,10 @@ enum class direction : std::uint8_t { send = 0, recv = 1 };
 struct import_req {
     std::uint64_t req_id = 0;
     std::string name;
-    std::string type;          ///< type descriptor the importer expects
-    direction dir{};           ///< the export's direction the importer expects
-    std::uint64_t credit = 0;  ///< values the receiving side may hold unconsumed
-    std::uint64_t limit = 0;   ///< for send exports: close after this many values (0: no limit)
+    std::string type;         ///< type descriptor the importer expects
+    direction dir{};          ///< the export's direction the importer expects
+    std::uint64_t credit = 0; ///< values the receiving side may hold unconsumed
+    std::uint64_t limit = 0;  ///< for send exports: close after this many values (0: no limit)
 };
 struct imported {
     std::uint64_t req_id = 0;
@@ -74,7 +74,7 @@ struct data {
 };
 struct ack {
     std::uint64_t link = 0;
-    std::uint64_t next = 0; ///< every value with a sequence number below this is consumed
+    std::uint64_t next = 0;   ///< every value with a sequence number below this is consumed
     std::uint64_t credit = 0; ///< receiver's window: the sender may have `next + credit` sent
 };
 struct close {
@@ -91,7 +91,8 @@ struct error {
     std::string message;
 };
 
-using message = std::variant<import_req, imported, refused, data, ack, close, hangup, heartbeat, error>;
+using message =
+    std::variant<import_req, imported, refused, data, ack, close, hangup, heartbeat, error>;
 
 /// A frame that is not a valid netchan message (garbage, unknown kind, missing fields).
 /// Thread-compatible: const members may run concurrently; mutation needs external sync.

@@ -6,13 +6,13 @@
 #include "netchan/wire.hpp"
 
 #include <cstddef>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <typeinfo>
-#include <deque>
-#include <mutex>
 
 namespace netchan::detail {
 
