@@ -324,6 +324,9 @@ private:
             }
             l->cv.notify_one();
         }
+        if (queued != m.values.size()) {
+            l->on_recv_request(); // bad values count as consumed: report them, or credit stalls
+        }
         maybe_close_local(*l);
     }
 
@@ -360,7 +363,9 @@ private:
         if (l == nullptr) {
             return;
         }
-        report({errc::peer_lost, l->name, endpoint_, "the exporter hung up '" + l->name + "'"});
+        if (!l->closed_local) { // after a complete stream, a hang-up is just the goodbye
+            report({errc::peer_lost, l->name, endpoint_, "the exporter hung up '" + l->name + "'"});
+        }
         end_link(*l);
     }
 

@@ -138,6 +138,9 @@ message parse(std::span<const std::byte> bytes, std::size_t max_frame_bytes) {
                                                       std::to_string(version));
     }
     const auto k = head.u64(1);
+    if (k > 255) {
+        bad("unknown kind " + std::to_string(k));
+    }
     switch (static_cast<kind>(k)) {
     case kind::import_req: {
         const fields fs(root.via.array, "import");
