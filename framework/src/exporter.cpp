@@ -356,6 +356,12 @@ private:
             if (seq < l->expected) {
                 continue; // a duplicate of what we have: sent again after a reconnect
             }
+            if (seq >= l->delivered + l->window) {
+                ++e.stats.errors;
+                report({errc::bad_frame, e.name, peer_name(peer),
+                        "value " + std::to_string(seq) + " is beyond the credit given"});
+                break;
+            }
             if (seq > l->expected) {
                 report({errc::bad_frame, e.name, peer_name(peer),
                         "values " + std::to_string(l->expected) + " to " + std::to_string(seq - 1) +

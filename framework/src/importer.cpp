@@ -9,6 +9,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <random>
 #include <thread>
 
 namespace netchan::detail {
@@ -76,6 +77,13 @@ public:
     importer_impl(const std::string& endpoint, importer_options options)
         : options_(options), endpoint_(endpoint), errors_(options.errors_capacity) {
         auto sock = make_socket(internal::context(), zmq::socket_type::dealer);
+        // Our own routing id, so that the exporter knows us again after a reconnect.
+        std::random_device rd;
+        std::string id = "nc-";
+        for (int i = 0; i < 4; ++i) {
+            id += std::to_string(rd());
+        }
+        sock.set(zmq::sockopt::routing_id, zmq::buffer(id));
         sock.set(zmq::sockopt::sndhwm, 0);
         sock.set(zmq::sockopt::rcvhwm, 0);
         connect(sock, endpoint);
@@ -305,6 +313,12 @@ private:
             const std::uint64_t seq = m.first_seq + i;
             if (seq < l->expected) {
                 continue;
+            }
+            if (seq >= l->ack_sent + l->credit + 1) { // +1: the value the application holds
+                ++l->stats.errors;
+                report({errc::bad_frame, l->name, endpoint_,
+                        "the exporter sent value " + std::to_string(seq) + " beyond our credit"});
+                break;
             }
             l->expected = seq + 1;
             ++l->stats.received;
