@@ -46,12 +46,12 @@ struct import_link final : chan_observer {
     std::condition_variable cv;
     std::uint64_t pump_credit = 0; // guarded by mu (send side)
     std::uint64_t in_transit = 0;  // guarded by mu (send side)
-    std::uint64_t decoded = 0;     // guarded by mu (recv side): decoded, not yet delivered
     bool stopping = false;         // guarded by mu
 
     // Recv side, any thread:
-    std::atomic<std::uint64_t> delivered{0};  // values put into the local channel
-    std::atomic<std::uint64_t> ack_posted{0}; // consumption already reported to the loop
+    std::atomic<std::uint64_t> delivered{0};     // values put into the local channel
+    std::atomic<std::uint64_t> ack_posted{0};    // consumption already reported to the loop
+    std::atomic<std::uint64_t> consumed_seen{0}; // consumption seen at the latest request
 
     // Loop-thread only:
     bool ended = false;
@@ -155,14 +155,17 @@ public:
         if (const auto* r = std::get_if<wire::refused>(&m)) {
             throw error(r->message);
         }
-        // Imported: the loop already owns the link; start its pump.
-        raw->pump = std::thread([this, raw] {
-            try {
-                raw->d == dir::send ? run_send_pump(*raw) : run_recv_pump(*raw);
-            } catch (const std::exception& ex) {
-                report({errc::bad_value, raw->name, endpoint_, ex.what()});
-            }
-        });
+        // Imported: the loop already owns the link. Received values go straight from the loop
+        // into the channel (its capacity is the credit); sent ones need a pump thread.
+        if (raw->d == dir::send) {
+            raw->pump = std::thread([this, raw] {
+                try {
+                    run_send_pump(*raw);
+                } catch (const std::exception& ex) {
+                    report({errc::bad_value, raw->name, endpoint_, ex.what()});
+                }
+            });
+        }
     }
 
     void hangup(const std::string& name) {
@@ -245,7 +248,22 @@ public:
         std::visit([&](auto& msg) { handle(msg); }, m);
     }
 
-    void on_tick() override {}
+    void on_tick() override {
+        for (auto& [id, l] : links_) {
+            if (l->ended || l->d != dir::recv) {
+                continue;
+            }
+            deliver(*l);
+            maybe_close_local(*l);
+            // Acknowledge what was consumed but not yet reported (small remainders wait for this).
+            const std::uint64_t seen = l->consumed_seen.load();
+            if (seen > l->ack_sent) {
+                l->stats.acknowledged += seen - l->ack_sent;
+                l->ack_sent = seen;
+                send(wire::encode(wire::ack{id, seen, l->credit}));
+            }
+        }
+    }
 
     // Consumption reported by a receiving application thread (via the observer).
     void post_ack(import_link& l, std::uint64_t consumed) {
@@ -256,6 +274,7 @@ public:
                 return;
             }
             auto& link = *it->second;
+            deliver(link); // room was made: values held back by a full channel can go in
             if (consumed > link.ack_sent) {
                 link.stats.acknowledged += consumed - link.ack_sent;
                 link.ack_sent = consumed;
@@ -332,11 +351,7 @@ private:
             }
         }
         if (queued != 0) {
-            {
-                std::lock_guard lock(l->mu);
-                l->decoded += queued;
-            }
-            l->cv.notify_one();
+            deliver(*l);
         }
         if (queued != m.values.size()) {
             l->on_recv_request(); // bad values count as consumed: report them, or credit stalls
@@ -494,34 +509,13 @@ private:
         }
     }
 
-    void run_recv_pump(import_link& l) {
-        for (;;) {
-            {
-                std::unique_lock lock(l.mu);
-                l.cv.wait(lock, [&] { return l.decoded > 0 || l.stopping; });
-                if (l.stopping) {
-                    return;
-                }
-                --l.decoded;
-            }
-            if (!l.p->deliver_one(l.stop)) {
-                return;
-            }
-            l.delivered.fetch_add(1);
-            const std::uint64_t id = l.id;
-            // The value that completes the stream lets the loop close the channel.
-            bool last = false;
-            {
-                std::lock_guard lock(l.mu);
-                last = l.decoded == 0;
-            }
-            if (last) {
-                loop_.post([this, id] {
-                    if (import_link* x = live(id)) {
-                        maybe_close_local(*x);
-                    }
-                });
-            }
+    // Recv side: moves decoded values into the channel; its capacity is the credit, so there is
+    // room unless the application itself sent into it (then the rest waits for its next receive).
+    void deliver(import_link& l) {
+        try {
+            l.delivered.fetch_add(l.p->deliver_ready());
+        } catch (const closed_error&) {
+            // The application closed its own channel: nothing more can be delivered.
         }
     }
 
@@ -554,12 +548,17 @@ void import_link::on_recv_request() noexcept {
     const std::uint64_t in_chan = delivered.load();
     const std::uint64_t q = p->queued();
     const std::uint64_t consumed = in_chan > q ? in_chan - q : 0;
+    std::uint64_t latest = consumed_seen.load();
+    while (consumed > latest && !consumed_seen.compare_exchange_weak(latest, consumed)) {
+    }
     const std::uint64_t posted = ack_posted.load();
     if (consumed <= posted) {
         return;
     }
-    // Report in steps of a quarter of the credit, or at once when the channel ran empty.
-    if (consumed - posted >= std::max<std::uint64_t>(1, credit / 4) || q == 0) {
+    // Report in steps of a quarter of the credit (every value when the credit is tiny); the
+    // loop's tick reports smaller remainders, so the sender never waits long for credit.
+    const std::uint64_t step = std::max<std::uint64_t>(1, credit / 4);
+    if (consumed - posted >= step || (q == 0 && credit < 8)) {
         std::uint64_t seen = posted;
         if (ack_posted.compare_exchange_strong(seen, consumed)) {
             owner->post_ack(*this, consumed);

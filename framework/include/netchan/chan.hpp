@@ -55,6 +55,10 @@ public:
     /// Throws closed_error on a closed channel. @threadsafe
     [[nodiscard]] bool try_send(T value) { return send_until(value, nullptr); }
 
+    /// Like try_send, but moves from `value` only when it was sent, so a caller can keep it.
+    /// @threadsafe
+    [[nodiscard]] bool try_send_keep(T& value) { return send_until(value, nullptr); }
+
     /// Returns a value if one is ready now; empty when none is or when closed and drained.
     /// @threadsafe
     [[nodiscard]] std::optional<T> try_recv() { return recv_until(nullptr); }

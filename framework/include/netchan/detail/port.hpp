@@ -45,6 +45,10 @@ public:
     /// when `stop` was closed first (the value is then dropped) or the channel is closed.
     virtual bool deliver_one(chan<bool>& stop) = 0;
 
+    /// Moves decoded values into the channel while it has room, without blocking. Returns how
+    /// many moved. Throws closed_error when the channel was closed.
+    virtual std::size_t deliver_ready() = 0;
+
     /// Returns the number of values buffered in the local channel.
     virtual std::size_t queued() const noexcept = 0;
 
@@ -113,6 +117,16 @@ public:
             return false;
         }
         return sent;
+    }
+
+    std::size_t deliver_ready() override {
+        std::size_t n = 0;
+        std::lock_guard lock(mu_);
+        while (!decoded_.empty() && ch_.try_send_keep(decoded_.front())) {
+            decoded_.pop_front();
+            ++n;
+        }
+        return n;
     }
 
     std::size_t queued() const noexcept override { return ch_.size(); }
