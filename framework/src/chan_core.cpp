@@ -116,6 +116,9 @@ bool chan_core::block(waiter_queue& q, void* elem, bool& moved,
     w.elem = elem;
     q.push_back(&w);
     mu_.unlock();
+    if (&q == &sendq_) {
+        notify_value_offered(); // a sender waits: its value can be taken now
+    }
     if (!park_op(op, deadline, mu_, [&] { q.remove(&w); })) {
         return false;
     }
@@ -193,6 +196,9 @@ int select_erased(std::span<select_case> cases, bool has_default,
             }
             if (st == op_status::done) {
                 c.ch->after_op(c.is_send);
+                if (c.is_send) {
+                    c.ch->notify_value_offered();
+                }
             }
             return finish(k);
         }
@@ -225,6 +231,11 @@ int select_erased(std::span<select_case> cases, bool has_default,
             continue;
         }
         locks.unlock();
+        for (const select_case& c : cases) {
+            if (c.is_send) {
+                c.ch->notify_value_offered(); // a sender waits: its value can be taken now
+            }
+        }
 
         if (!park_op(op, deadline, locks, withdraw_all)) {
             return finish(-1);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -74,12 +75,22 @@ struct export_entry {
     export_options opts;
     std::unique_ptr<port> p;
     chan<bool> stop;  // closed to stop the pump
-    std::thread pump; // send: channel -> loop; recv: loop -> channel
+    std::thread pump; // recv exports: loop -> channel (the channel's receivers may be slow)
+
+    // Send exports: the loop takes values itself; when it finds the channel empty it arms this,
+    // and the next value offered wakes it (the Dekker pair: arm, then look again).
+    struct value_watch final : chan_observer {
+        std::atomic<bool> armed{false};
+        std::function<void()> wake;
+        void on_value_offered() noexcept override {
+            if (armed.exchange(false)) {
+                wake();
+            }
+        }
+    } watch;
 
     std::mutex mu;
     std::condition_variable cv;
-    std::uint64_t credit = 0;          // guarded by mu: values the pump may take
-    std::uint64_t in_transit = 0;      // guarded by mu: taken, not yet seen by the loop
     std::deque<std::uint64_t> link_of; // guarded by mu: link of each decoded value (recv)
     bool stopping = false;             // guarded by mu
 
@@ -148,13 +159,20 @@ public:
             throw error("netchan: a channel named '" + name + "' is already exported at " +
                         endpoint_);
         }
-        raw->pump = std::thread([this, raw] {
-            try {
-                raw->d == dir::send ? run_send_pump(*raw) : run_recv_pump(*raw);
-            } catch (const std::exception& ex) {
-                report({errc::bad_value, raw->name, "", ex.what()});
-            }
-        });
+        if (raw->d == dir::send) {
+            const std::uint64_t id = raw->id;
+            raw->watch.wake = [this, id] { loop_.post([this, id] { service(id); }); };
+            raw->p->core().observer(&raw->watch);
+            loop_.post([this, id] { service(id); }); // notice a channel closed before export
+        } else {
+            raw->pump = std::thread([this, raw] {
+                try {
+                    run_recv_pump(*raw);
+                } catch (const std::exception& ex) {
+                    report({errc::bad_value, raw->name, "", ex.what()});
+                }
+            });
+        }
     }
 
     void hangup(const std::string& name) {
@@ -185,8 +203,7 @@ public:
                         continue;
                     }
                     std::lock_guard lock(e->mu);
-                    if (!e->pending.empty() || e->in_transit != 0 ||
-                        (require_empty && e->p->queued() != 0)) {
+                    if (!e->pending.empty() || (require_empty && e->p->queued() != 0)) {
                         done = false;
                     }
                     for (auto lid : e->links) {
@@ -512,7 +529,38 @@ private:
                 }
             }
         }
-        update_credit(e);
+        take_more(e);
+    }
+
+    // Takes values from a send export's channel while importers have room for them, then sends
+    // them; arms the watch when the channel is empty.
+    void take_more(export_entry& e) {
+        if (e.d != dir::send || e.source_done) {
+            return;
+        }
+        std::uint64_t free = 0;
+        for (auto lid : e.links) {
+            const auto& l = links_.at(lid);
+            free += l.close_sent ? 0 : l.free_credit();
+        }
+        if (free <= e.pending.size()) {
+            return; // no importer could take more now; an ack or a new importer calls again
+        }
+        const auto room =
+            static_cast<std::size_t>(std::min<std::uint64_t>(free - e.pending.size(), 4096));
+        auto t = e.p->take_ready(e.pending, room);
+        if (t.count == 0 && !t.drained) {
+            e.watch.armed.store(true);
+            t = e.p->take_ready(e.pending, room); // a value offered before arming is seen here
+            if (t.count == 0 && !t.drained) {
+                return; // armed: the next value offered calls service()
+            }
+            e.watch.armed.store(false);
+        }
+        if (t.drained) {
+            e.source_done = true;
+        }
+        dispatch(e); // sends what was taken, and comes back here while there is room
     }
 
     void send_close(link_state& l) {
@@ -520,42 +568,10 @@ private:
         send_to(l.peer, wire::encode(wire::close{l.id, l.next_seq}));
     }
 
-    void update_credit(export_entry& e) {
-        std::uint64_t free = 0;
-        for (auto lid : e.links) {
-            const auto& l = links_.at(lid);
-            free += l.close_sent ? 0 : l.free_credit();
+    void service(std::uint64_t id) {
+        if (auto it = exports_.find(id); it != exports_.end()) {
+            dispatch(*it->second);
         }
-        {
-            std::lock_guard lock(e.mu);
-            const std::uint64_t committed = e.pending.size() + e.in_transit;
-            e.credit = free > committed ? free - committed : 0;
-        }
-        e.cv.notify_one();
-    }
-
-    // Values taken by the send pump arrive here.
-    void on_taken(std::uint64_t id, wire::value_batch& batch) {
-        auto it = exports_.find(id);
-        if (it == exports_.end()) {
-            return;
-        }
-        auto& e = *it->second;
-        {
-            std::lock_guard lock(e.mu);
-            e.in_transit -= batch.size();
-        }
-        batch.move_tail(0, e.pending);
-        dispatch(e);
-    }
-
-    void on_source_done(std::uint64_t id) {
-        auto it = exports_.find(id);
-        if (it == exports_.end()) {
-            return;
-        }
-        it->second->source_done = true;
-        dispatch(*it->second);
     }
 
     // The recv pump delivered values of these links.
@@ -602,34 +618,6 @@ private:
         e.p->close();
     }
 
-    void run_send_pump(export_entry& e) {
-        for (;;) {
-            std::uint64_t max = 0;
-            {
-                std::unique_lock lock(e.mu);
-                e.cv.wait(lock, [&] { return e.credit > 0 || e.stopping; });
-                if (e.stopping) {
-                    return;
-                }
-                max = e.credit;
-            }
-            wire::value_batch batch;
-            if (!e.p->take(batch, static_cast<std::size_t>(std::min<std::uint64_t>(max, 4096)),
-                           e.stop)) {
-                const std::uint64_t id = e.id;
-                loop_.post([this, id] { on_source_done(id); });
-                return;
-            }
-            {
-                std::lock_guard lock(e.mu);
-                e.credit -= std::min<std::uint64_t>(e.credit, batch.size());
-                e.in_transit += batch.size();
-            }
-            const std::uint64_t id = e.id;
-            loop_.post([this, id, b = std::move(batch)]() mutable { on_taken(id, b); });
-        }
-    }
-
     void run_recv_pump(export_entry& e) {
         std::map<std::uint64_t, std::uint64_t> counts;
         auto flush = [&] {
@@ -668,6 +656,7 @@ private:
     }
 
     void stop_pump(export_entry& e) {
+        e.p->core().observer(nullptr);
         {
             std::lock_guard lock(e.mu);
             e.stopping = true;

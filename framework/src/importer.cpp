@@ -38,15 +38,8 @@ struct import_link final : chan_observer {
     dir d{};
     std::uint64_t credit = 0;
     std::unique_ptr<port> p;
-    chan<bool> stop;
-    std::thread pump;
     importer_impl* owner = nullptr;
-
-    std::mutex mu;
-    std::condition_variable cv;
-    std::uint64_t pump_credit = 0; // guarded by mu (send side)
-    std::uint64_t in_transit = 0;  // guarded by mu (send side)
-    bool stopping = false;         // guarded by mu
+    std::atomic<bool> armed{false}; // send side: the loop found the channel empty
 
     // Recv side, any thread:
     std::atomic<std::uint64_t> delivered{0};     // values put into the local channel
@@ -70,6 +63,7 @@ struct import_link final : chan_observer {
     import_stats stats;
 
     void on_recv_request() noexcept override;
+    void on_value_offered() noexcept override;
 };
 
 class importer_impl final : public io_loop::handler {
@@ -104,7 +98,6 @@ public:
         for (auto& l : all) {
             l->p->core().observer(nullptr);
             l->p->close(); // nobody feeds or drains it any more: do not leave users blocked
-            stop_pump(*l);
         }
         loop_.stop();
     }
@@ -128,7 +121,6 @@ public:
         l->credit = std::max<std::size_t>(credit, 1);
         l->p = std::move(p);
         l->owner = this;
-        import_link* raw = l.get();
         const wire::import_req req{0,
                                    name,
                                    l->p->type(),
@@ -155,35 +147,25 @@ public:
         if (const auto* r = std::get_if<wire::refused>(&m)) {
             throw error(r->message);
         }
-        // Imported: the loop already owns the link. Received values go straight from the loop
-        // into the channel (its capacity is the credit); sent ones need a pump thread.
-        if (raw->d == dir::send) {
-            raw->pump = std::thread([this, raw] {
-                try {
-                    run_send_pump(*raw);
-                } catch (const std::exception& ex) {
-                    report({errc::bad_value, raw->name, endpoint_, ex.what()});
-                }
-            });
-        }
+        // Imported: the loop already owns the link and moves values between the wire and the
+        // channel itself, in both directions.
     }
 
     void hangup(const std::string& name) {
-        import_link* found = nullptr;
+        bool found = false;
         loop_.call([&] {
             for (auto& [id, l] : links_) {
                 if (l->name == name && !l->ended) {
-                    found = l.get();
+                    found = true;
                     send(wire::encode(wire::hangup{id}));
                     end_link(*l);
                     return;
                 }
             }
         });
-        if (found == nullptr) {
+        if (!found) {
             throw error("netchan: nothing named '" + name + "' is imported from " + endpoint_);
         }
-        stop_pump(*found);
     }
 
     bool drain(std::chrono::milliseconds timeout) {
@@ -195,9 +177,7 @@ public:
                     if (l->d != dir::send || l->ended) {
                         continue;
                     }
-                    std::lock_guard lock(l->mu);
-                    if (!l->pending.empty() || l->in_transit != 0 || l->p->queued() != 0 ||
-                        l->acked < l->next_seq) {
+                    if (!l->pending.empty() || l->p->queued() != 0 || l->acked < l->next_seq) {
                         done = false;
                     }
                 }
@@ -265,6 +245,13 @@ public:
         }
     }
 
+    // A value was offered on a send import's channel.
+    void service(std::uint64_t id) {
+        if (import_link* l = live(id); l != nullptr && l->d == dir::send) {
+            flush(*l);
+        }
+    }
+
     // Consumption reported by a receiving application thread (via the observer).
     void post_ack(import_link& l, std::uint64_t consumed) {
         const std::uint64_t id = l.id;
@@ -308,13 +295,13 @@ private:
         waiting_.erase(it);
         if (link_id != 0) {
             link->id = link_id;
-            if (link->d == dir::recv) {
-                link->p->core().observer(link.get());
-            } else {
-                link->window = link->credit;
-                update_credit(*link);
-            }
+            link->p->core().observer(link.get());
+            import_link& l = *link;
             links_[link_id] = std::move(link);
+            if (l.d == dir::send) {
+                l.window = l.credit;
+                flush(l); // values sent before the answer came are waiting
+            }
         }
         promise->set_value(m);
     }
@@ -424,13 +411,8 @@ private:
 
     void end_link(import_link& l) {
         l.ended = true;
+        l.p->core().observer(nullptr);
         l.p->close();
-        {
-            std::lock_guard lock(l.mu);
-            l.stopping = true;
-        }
-        l.cv.notify_all();
-        l.stop.close();
     }
 
     // Send side: send what is pending within the exporter's credit; close when done.
@@ -453,60 +435,35 @@ private:
             l.close_sent = true;
             send(wire::encode(wire::close{l.id, l.next_seq}));
         }
-        update_credit(l);
+        take_more(l);
     }
 
-    void update_credit(import_link& l) {
+    // Send side: takes values from the channel while the exporter has room for them; arms the
+    // watch when the channel is empty (arm, then look again: a value offered in between is seen).
+    void take_more(import_link& l) {
+        if (l.source_done) {
+            return;
+        }
         const std::uint64_t cap = l.acked + l.window;
         const std::uint64_t free = cap > l.next_seq ? cap - l.next_seq : 0;
-        {
-            std::lock_guard lock(l.mu);
-            const std::uint64_t committed = l.pending.size() + l.in_transit;
-            l.pump_credit = free > committed ? free - committed : 0;
+        if (free <= l.pending.size()) {
+            return; // the exporter's next ack calls again
         }
-        l.cv.notify_one();
-    }
-
-    void run_send_pump(import_link& l) {
-        for (;;) {
-            std::uint64_t max = 0;
-            {
-                std::unique_lock lock(l.mu);
-                l.cv.wait(lock, [&] { return l.pump_credit > 0 || l.stopping; });
-                if (l.stopping) {
-                    return;
-                }
-                max = l.pump_credit;
-            }
-            wire::value_batch batch;
-            if (!l.p->take(batch, static_cast<std::size_t>(std::min<std::uint64_t>(max, 4096)),
-                           l.stop)) {
-                const std::uint64_t id = l.id;
-                loop_.post([this, id] {
-                    if (import_link* x = live(id)) {
-                        x->source_done = true;
-                        flush(*x);
-                    }
-                });
+        const auto room =
+            static_cast<std::size_t>(std::min<std::uint64_t>(free - l.pending.size(), 4096));
+        auto t = l.p->take_ready(l.pending, room);
+        if (t.count == 0 && !t.drained) {
+            l.armed.store(true);
+            t = l.p->take_ready(l.pending, room);
+            if (t.count == 0 && !t.drained) {
                 return;
             }
-            {
-                std::lock_guard lock(l.mu);
-                l.pump_credit -= std::min<std::uint64_t>(l.pump_credit, batch.size());
-                l.in_transit += batch.size();
-            }
-            const std::uint64_t id = l.id;
-            loop_.post([this, id, b = std::move(batch)]() mutable {
-                if (import_link* x = live(id)) {
-                    {
-                        std::lock_guard lock(x->mu);
-                        x->in_transit -= b.size();
-                    }
-                    b.move_tail(0, x->pending);
-                    flush(*x);
-                }
-            });
+            l.armed.store(false);
         }
+        if (t.drained) {
+            l.source_done = true;
+        }
+        flush(l);
     }
 
     // Recv side: moves decoded values into the channel; its capacity is the credit, so there is
@@ -516,18 +473,6 @@ private:
             l.delivered.fetch_add(l.p->deliver_ready());
         } catch (const closed_error&) {
             // The application closed its own channel: nothing more can be delivered.
-        }
-    }
-
-    void stop_pump(import_link& l) {
-        {
-            std::lock_guard lock(l.mu);
-            l.stopping = true;
-        }
-        l.cv.notify_all();
-        l.stop.close();
-        if (l.pump.joinable()) {
-            l.pump.join();
         }
     }
 
@@ -543,7 +488,18 @@ private:
     std::map<std::uint64_t, std::unique_ptr<import_link>> links_;
 };
 
+void import_link::on_value_offered() noexcept {
+    if (d == dir::send && armed.exchange(false)) {
+        const std::uint64_t link_id = id;
+        importer_impl* o = owner;
+        o->loop().post([o, link_id] { o->service(link_id); });
+    }
+}
+
 void import_link::on_recv_request() noexcept {
+    if (d != dir::recv) {
+        return;
+    }
     // The application asks for a value: everything it took before is consumed.
     const std::uint64_t in_chan = delivered.load();
     const std::uint64_t q = p->queued();

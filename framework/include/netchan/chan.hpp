@@ -146,6 +146,14 @@ private:
     }
 
     bool send_until(T& value, const clock::time_point* deadline) {
+        const bool sent = send_loop(value, deadline);
+        if (sent) {
+            state_->notify_value_offered();
+        }
+        return sent;
+    }
+
+    bool send_loop(T& value, const clock::time_point* deadline) {
         auto& s = *state_;
         for (;;) {
             op_status st;

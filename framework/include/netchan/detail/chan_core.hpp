@@ -93,7 +93,10 @@ class chan_observer {
 public:
     virtual ~chan_observer() = default;
     /// Called at the start of every receive (recv, try_recv, recv_for, a select receive case).
-    virtual void on_recv_request() noexcept = 0;
+    virtual void on_recv_request() noexcept {}
+    /// Called when a value may be waiting to be received: after a send completes, when a sender
+    /// starts to wait, and on close.
+    virtual void on_value_offered() noexcept {}
 };
 
 /// Result of trying one channel operation under the channel's lock.
@@ -158,6 +161,13 @@ public:
     void notify_recv_request() noexcept {
         if (chan_observer* o = observer_.load(std::memory_order_acquire)) {
             o->on_recv_request();
+        }
+    }
+
+    /// Tells the observer (if any) that a value may be waiting. @threadsafe
+    void notify_value_offered() noexcept {
+        if (chan_observer* o = observer_.load(std::memory_order_acquire)) {
+            o->on_value_offered();
         }
     }
 

@@ -159,6 +159,7 @@ public:
             closed_ = true;
         }
         wake_all_and_unlock();
+        notify_value_offered(); // an observer learns "closed" the way it learns of values
     }
 
 private:

@@ -37,6 +37,15 @@ public:
     /// channel is closed and drained, or stop was closed.
     virtual bool take(wire::value_batch& out, std::size_t max, chan<bool>& stop) = 0;
 
+    /// What take_ready() found.
+    struct taken {
+        std::size_t count = 0; ///< values appended
+        bool drained = false;  ///< the channel is closed and nothing is left
+    };
+
+    /// Takes up to `max` values that are ready now, without blocking, appending them to `out`.
+    virtual taken take_ready(wire::value_batch& out, std::size_t max) = 0;
+
     /// Decodes one value; throws decode_error. The value waits inside the port for deliver().
     virtual void decode_one(std::span<const std::byte> bytes) = 0;
     /// Returns the number of decoded values waiting for deliver().
@@ -86,6 +95,23 @@ public:
             out.add(*more);
         }
         return true;
+    }
+
+    taken take_ready(wire::value_batch& out, std::size_t max) override {
+        taken t;
+        while (t.count < max) {
+            // Closed is checked first: after close no value can arrive, so closed-then-empty
+            // means drained.
+            const bool was_closed = ch_.closed();
+            auto v = ch_.try_recv();
+            if (!v) {
+                t.drained = was_closed;
+                break;
+            }
+            out.add(*v);
+            ++t.count;
+        }
+        return t;
     }
 
     void decode_one(std::span<const std::byte> bytes) override {
