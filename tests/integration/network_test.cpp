@@ -596,3 +596,39 @@ TEST_CASE("network: destroying either side with values in flight neither hangs n
     CHECK(drained <= 1000);
     CHECK_THROWS_AS(to_sink.send(1), netchan::closed_error);
 }
+
+TEST_CASE("network: a sender waiting in select on an unbuffered export is served", "[network]") {
+    const std::string transport = TRANSPORTS;
+    exporter exp(fresh_endpoint(transport));
+    chan<int> out; // unbuffered: the exporter takes each value from a waiting sender
+    exp.export_chan("sel", out, dir::send);
+    importer imp(exp.endpoint(), wire_only());
+    auto in = imp.import_chan<int>("sel", dir::recv, 4);
+    chan<int> never;
+    std::jthread producer([out, never]() mutable {
+        for (int i = 0; i < 200; ++i) {
+            netchan::select(netchan::on_send(out, i),
+                            netchan::on_recv(never, [](std::optional<int>) {}));
+        }
+        out.close();
+    });
+    int expected = 0;
+    for (int v : in) {
+        REQUIRE(v == expected++);
+    }
+    CHECK(expected == 200);
+}
+
+TEST_CASE("network: a channel closed before it was exported closes at the importer", "[network]") {
+    const std::string transport = TRANSPORTS;
+    exporter exp(fresh_endpoint(transport));
+    chan<int> out(4);
+    out.send(1);
+    out.close();
+    exp.export_chan("done", out, dir::send);
+    importer imp(exp.endpoint(), wire_only());
+    auto in = imp.import_chan<int>("done", dir::recv);
+    CHECK(in.recv_for(5s) == 1);
+    CHECK_FALSE(in.recv_for(5s).has_value());
+    CHECK(in.closed());
+}
