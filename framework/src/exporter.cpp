@@ -194,34 +194,25 @@ public:
     }
 
     bool wait_acknowledged(std::chrono::milliseconds timeout, bool require_empty) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        for (;;) {
-            bool done = true;
-            loop_.call([&] {
+        return loop_.wait_until(
+            [&] {
                 for (auto& [id, e] : exports_) {
                     if (e->d != dir::send) {
                         continue;
                     }
-                    std::lock_guard lock(e->mu);
                     if (!e->pending.empty() || (require_empty && e->p->queued() != 0)) {
-                        done = false;
+                        return false;
                     }
                     for (auto lid : e->links) {
                         const auto& l = links_.at(lid);
                         if (l.acked < l.next_seq) {
-                            done = false;
+                            return false;
                         }
                     }
                 }
-            });
-            if (done) {
                 return true;
-            }
-            if (std::chrono::steady_clock::now() >= deadline) {
-                return false;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
+            },
+            timeout);
     }
 
     export_stats stats(const std::string& name) {

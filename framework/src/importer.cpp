@@ -169,27 +169,17 @@ public:
     }
 
     bool drain(std::chrono::milliseconds timeout) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        for (;;) {
-            bool done = true;
-            loop_.call([&] {
+        return loop_.wait_until(
+            [&] {
                 for (auto& [id, l] : links_) {
-                    if (l->d != dir::send || l->ended) {
-                        continue;
-                    }
-                    if (!l->pending.empty() || l->p->queued() != 0 || l->acked < l->next_seq) {
-                        done = false;
+                    if (l->d == dir::send && !l->ended &&
+                        (!l->pending.empty() || l->p->queued() != 0 || l->acked < l->next_seq)) {
+                        return false;
                     }
                 }
-            });
-            if (done) {
                 return true;
-            }
-            if (std::chrono::steady_clock::now() >= deadline) {
-                return false;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
+            },
+            timeout);
     }
 
     import_stats stats(const std::string& name) {

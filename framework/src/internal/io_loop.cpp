@@ -64,6 +64,21 @@ void io_loop::call(const std::function<void()>& fn) {
     cv.wait(lock, [&] { return done; });
 }
 
+bool io_loop::wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        bool ok = false;
+        call([&] { ok = done(); });
+        if (ok) {
+            return true;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
 void io_loop::stop() noexcept {
     {
         std::lock_guard lock(mu_);

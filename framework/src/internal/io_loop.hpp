@@ -46,6 +46,10 @@ public:
     /// @threadsafe
     void call(const std::function<void()>& fn);
 
+    /// Evaluates `done` on the loop thread every millisecond until it returns true (returns
+    /// true) or `timeout` passes (returns false). @threadsafe (not from the loop thread)
+    bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+
     /// Stops the loop after the work already posted and joins it; closes the socket. Idempotent.
     /// @threadsafe (not from the loop thread)
     void stop() noexcept;
