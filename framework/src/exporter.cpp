@@ -4,6 +4,7 @@
 #include "internal/registry.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -191,6 +192,10 @@ public:
             throw error("netchan: no channel named '" + name + "' is exported at " + endpoint_);
         }
         stop_pump(*e);
+        // Kept until the exporter goes: a sender may still be inside the entry's observer
+        // callback it loaded just before stop_pump() unregistered it.
+        std::lock_guard lock(retired_mu_);
+        retired_.push_back(std::move(e));
     }
 
     bool wait_acknowledged(std::chrono::milliseconds timeout, bool require_empty) {
@@ -668,7 +673,9 @@ private:
     std::map<std::uint64_t, std::unique_ptr<export_entry>> exports_;
     std::map<std::string, std::uint64_t> by_name_;
     std::map<std::uint64_t, link_state> links_;
-    std::uint64_t errors_dropped_ = 0;
+    std::atomic<std::uint64_t> errors_dropped_{0}; // report() runs on the loop and pump threads
+    std::mutex retired_mu_;
+    std::vector<std::unique_ptr<export_entry>> retired_; // guarded by retired_mu_
 };
 
 } // namespace netchan::detail
