@@ -2,6 +2,7 @@
 
 #include "internal/io_loop.hpp"
 #include "internal/registry.hpp"
+#include "internal/sent_values.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -30,12 +31,6 @@ const char* name_of(dir d) {
     return d == dir::send ? "send" : "recv";
 }
 
-// Values sent on a link and not yet acknowledged, kept to send again if the link is lost.
-struct sent_values {
-    std::uint64_t first_seq = 0;
-    wire::value_batch values;
-};
-
 } // namespace
 
 struct export_entry;
@@ -51,7 +46,7 @@ struct link_state {
     std::uint64_t window = 0;   // importer's credit
     std::uint64_t limit = 0;    // 0: none
     bool close_sent = false;
-    std::deque<sent_values> in_flight;
+    std::deque<internal::sent_values> in_flight;
     // The exporter receives (recv exports):
     std::uint64_t expected = 0;  // next sequence number to receive
     std::uint64_t delivered = 0; // values handed to the channel (or refused as bad)
@@ -406,16 +401,7 @@ private:
             return;
         }
         export_entry& e = *l->exp;
-        const std::uint64_t next = std::min(m.next, l->next_seq);
-        if (next > l->acked) {
-            e.stats.acknowledged += next - l->acked;
-            l->acked = next;
-        }
-        l->window = std::max<std::uint64_t>(m.credit, 1);
-        while (!l->in_flight.empty() &&
-               l->in_flight.front().first_seq + l->in_flight.front().values.size() <= l->acked) {
-            l->in_flight.pop_front();
-        }
+        e.stats.acknowledged += internal::apply_ack(*l, m);
         dispatch(e);
     }
 
@@ -505,7 +491,7 @@ private:
             ++e.rotate;
             const std::size_t k = static_cast<std::size_t>(
                 std::min<std::uint64_t>({best_free, e.pending.size(), 4096}));
-            sent_values s;
+            internal::sent_values s;
             s.first_seq = best->next_seq;
             send_to(best->peer, wire::encode_data(best->id, best->next_seq, e.pending, 0, k));
             e.pending.move_tail(k, s.values);

@@ -2,6 +2,7 @@
 
 #include "internal/io_loop.hpp"
 #include "internal/registry.hpp"
+#include "internal/sent_values.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -21,11 +22,6 @@ namespace {
 std::span<const std::byte> bytes_of(const zmq::message_t& m) {
     return {static_cast<const std::byte*>(m.data()), m.size()};
 }
-
-struct sent_values {
-    std::uint64_t first_seq = 0;
-    wire::value_batch values;
-};
 
 } // namespace
 
@@ -57,7 +53,7 @@ struct import_link final : chan_observer {
     std::uint64_t acked = 0;    // send: acknowledged
     std::uint64_t window = 0;   // send: the exporter's credit for us
     wire::value_batch pending;  // send: taken, not yet sent
-    std::deque<sent_values> in_flight;
+    std::deque<internal::sent_values> in_flight;
     bool source_done = false;
     bool close_sent = false;
     import_stats stats;
@@ -341,16 +337,7 @@ private:
         if (l == nullptr || l->d != dir::send) {
             return;
         }
-        const std::uint64_t next = std::min(m.next, l->next_seq);
-        if (next > l->acked) {
-            l->stats.acknowledged += next - l->acked;
-            l->acked = next;
-        }
-        l->window = std::max<std::uint64_t>(m.credit, 1);
-        while (!l->in_flight.empty() &&
-               l->in_flight.front().first_seq + l->in_flight.front().values.size() <= l->acked) {
-            l->in_flight.pop_front();
-        }
+        l->stats.acknowledged += internal::apply_ack(*l, m);
         flush(*l);
     }
 
@@ -413,7 +400,7 @@ private:
             static_cast<std::size_t>(std::min<std::uint64_t>(free, l.pending.size()));
         if (k > 0) {
             send(wire::encode_data(l.id, l.next_seq, l.pending, 0, k));
-            sent_values s;
+            internal::sent_values s;
             s.first_seq = l.next_seq;
             l.pending.move_tail(k, s.values);
             std::swap(l.pending, s.values);
