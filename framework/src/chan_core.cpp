@@ -118,6 +118,8 @@ bool chan_core::block(waiter_queue& q, void* elem, bool& moved,
     mu_.unlock();
     if (&q == &sendq_) {
         notify_value_offered(); // a sender waits: its value can be taken now
+    } else {
+        notify_recv_request(); // queued first, then told: see chan_observer::on_recv_request
     }
     if (!park_op(op, deadline, mu_, [&] { q.remove(&w); })) {
         return false;
@@ -143,6 +145,9 @@ bool chan_core::wait_ready(bool for_send, const std::chrono::steady_clock::time_
         return true;
     }
     mu_.unlock();
+    if (!for_send) {
+        notify_recv_request(); // queued first, then told: see chan_observer::on_recv_request
+    }
     return park_op(op, deadline, mu_, [&] { q.remove(&w); });
 }
 
@@ -190,9 +195,13 @@ int select_erased(std::span<select_case> cases, bool has_default,
             }
             locks.unlock();
             wake(to_wake);
-            if (st == op_status::closed && c.is_send) {
-                finish(k);
-                throw closed_error();
+            if (st == op_status::closed) {
+                if (c.is_send) {
+                    finish(k);
+                    throw closed_error();
+                }
+                c.ch->notify_recv_request(); // see chan::recv_until: a closed receive ends the
+                                             // count
             }
             if (st == op_status::done) {
                 c.ch->after_op(c.is_send);
@@ -234,6 +243,8 @@ int select_erased(std::span<select_case> cases, bool has_default,
         for (const select_case& c : cases) {
             if (c.is_send) {
                 c.ch->notify_value_offered(); // a sender waits: its value can be taken now
+            } else {
+                c.ch->notify_recv_request(); // queued first, then told, as in block()
             }
         }
 

@@ -448,6 +448,11 @@ private:
     void deliver(import_link& l) {
         try {
             l.delivered.fetch_add(l.p->deliver_ready());
+            // A receiver asleep already asked for the next value but may have counted before
+            // this delivery was: count for it (the other half of chan_observer's handshake).
+            if (l.p->core().queue(false).size() != 0) {
+                l.on_recv_request();
+            }
         } catch (const closed_error&) {
             // The application closed its own channel: nothing more can be delivered.
         }

@@ -190,8 +190,19 @@ private:
     }
 
     std::optional<T> recv_until(const clock::time_point* deadline) {
+        state_->notify_recv_request();
+        std::optional<T> out = take_until(deadline);
+        if (!out) {
+            // The request ended empty-handed (closed, timed out): everything taken before is
+            // consumed. Say so again, as the observer may have counted before the last values
+            // arrived, and a closed channel gets no further request to correct it.
+            state_->notify_recv_request();
+        }
+        return out;
+    }
+
+    std::optional<T> take_until(const clock::time_point* deadline) {
         auto& s = *state_;
-        s.notify_recv_request();
         std::optional<T> out;
         for (;;) {
             op_status st;

@@ -92,7 +92,10 @@ private:
 class chan_observer {
 public:
     virtual ~chan_observer() = default;
-    /// Called at the start of every receive (recv, try_recv, recv_for, a select receive case).
+    /// Called at the start of every receive (recv, try_recv, recv_for, a select receive case),
+    /// when a receive ends without a value, and when a receiver is about to sleep, after it was
+    /// queued: an observer that adds values and then looks at the receive queue (both
+    /// seq_cst) either sees the sleeper or is seen by this call.
     virtual void on_recv_request() noexcept {}
     /// Called when a value may be waiting to be received: after a send completes, when a sender
     /// starts to wait, and on close.
