@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <random>
 #include <thread>
 
 namespace netchan::detail {
@@ -31,6 +32,13 @@ const char* name_of(dir d) {
     return d == dir::send ? "send" : "recv";
 }
 
+// Link ids start at a random point: frames from importers of a predecessor at the same
+// endpoint must not match links of this exporter.
+std::uint64_t random_first_id() {
+    std::random_device rd;
+    return ((std::uint64_t{rd()} << 20) ^ rd()) | 1;
+}
+
 } // namespace
 
 struct export_entry;
@@ -38,7 +46,8 @@ struct export_entry;
 // One importer attached to one export. Loop-thread only.
 struct link_state {
     std::uint64_t id = 0;
-    std::string peer; // ROUTER routing id
+    std::string peer;         // ROUTER routing id
+    std::uint64_t req_id = 0; // the import request that made it
     export_entry* exp = nullptr;
     // The exporter sends (send exports):
     std::uint64_t next_seq = 0; // values sent
@@ -48,8 +57,8 @@ struct link_state {
     bool close_sent = false;
     std::deque<internal::sent_values> in_flight;
     // The exporter receives (recv exports):
-    std::uint64_t expected = 0;  // next sequence number to receive
-    std::uint64_t delivered = 0; // values handed to the channel (or refused as bad)
+    std::uint64_t expected = 0; // next sequence number to receive
+    std::uint64_t consumed = 0; // values the application consumed (or refused as bad)
     std::uint64_t ack_sent = 0;
     bool peer_closed = false;
     std::uint64_t end = 0;
@@ -85,10 +94,20 @@ struct export_entry {
         }
     } watch;
 
+    // Recv exports: hears the application ask for values, to acknowledge what it consumed.
+    struct consumption_watch final : chan_observer {
+        std::function<void()> changed;
+        void on_recv_request() noexcept override { changed(); }
+    } consumed_watch;
+    std::atomic<std::uint64_t> handed{0};       // values the pump put into the channel
+    std::atomic<std::uint64_t> consumed_max{0}; // the most consumed seen by a receiver
+    std::atomic<bool> consumed_posted{false};   // a count is on its way to the loop
+
     std::mutex mu;
     std::condition_variable cv;
-    std::deque<std::uint64_t> link_of; // guarded by mu: link of each decoded value (recv)
-    bool stopping = false;             // guarded by mu
+    std::deque<std::uint64_t> link_of;      // guarded by mu: link of each decoded value (recv)
+    std::deque<std::uint64_t> handed_links; // guarded by mu: link of each value in the channel
+    bool stopping = false;                  // guarded by mu
 
     // Loop-thread only:
     wire::value_batch pending; // taken from the channel, not yet sent
@@ -97,6 +116,7 @@ struct export_entry {
     bool ever_connected = false;
     std::vector<std::uint64_t> links;
     std::size_t rotate = 0;
+    std::uint64_t consumed = 0; // recv: values the application consumed, credited to links
     export_stats stats;
 };
 
@@ -161,6 +181,8 @@ public:
             raw->p->core().observer(&raw->watch);
             loop_.post([this, id] { service(id); }); // notice a channel closed before export
         } else {
+            raw->consumed_watch.changed = [this, raw] { note_consumption(*raw); };
+            raw->p->core().observer(&raw->consumed_watch);
             raw->pump = std::thread([this, raw] {
                 try {
                     run_recv_pump(*raw);
@@ -228,7 +250,7 @@ public:
             r.in_flight = 0;
             for (auto lid : e.links) {
                 const auto& l = links_.at(lid);
-                r.in_flight += e.d == dir::send ? l.next_seq - l.acked : l.expected - l.delivered;
+                r.in_flight += e.d == dir::send ? l.next_seq - l.acked : l.expected - l.consumed;
             }
             s = r;
         });
@@ -274,10 +296,38 @@ public:
             send_to(peer, wire::encode(wire::error{0, e.code(), e.what()}));
             return;
         }
+        last_heard_[peer] = std::chrono::steady_clock::now();
         std::visit([&](auto& msg) { handle(peer, msg); }, m);
     }
 
-    void on_tick() override {}
+    void on_tick() override {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_beat_ >= options_.heartbeat_interval) {
+            last_beat_ = now;
+            std::map<std::string, wire::heartbeat> beats;
+            for (const auto& [lid, l] : links_) {
+                beats[l.peer].links.push_back(lid);
+            }
+            for (const auto& [peer, beat] : beats) {
+                send_to(peer, wire::encode(beat));
+            }
+        }
+        std::vector<std::string> silent;
+        for (const auto& [peer, heard] : last_heard_) {
+            if (now - heard > options_.peer_timeout) {
+                silent.push_back(peer);
+            }
+        }
+        for (const auto& peer : silent) {
+            last_heard_.erase(peer);
+            lose_peer(peer);
+        }
+        for (auto& [id, e] : exports_) {
+            if (e->d == dir::recv) {
+                credit_consumed(*e); // counts a busy loop has not got to yet
+            }
+        }
+    }
 
 private:
     static std::string peer_name(const std::string& peer) {
@@ -324,6 +374,12 @@ private:
                           "netchan: no channel named '" + m.name + "' is exported at " + endpoint_);
         }
         auto& e = *exports_.at(it->second);
+        // An importer resuming asks again until answered, with one request id: a request
+        // that arrives twice (queued while we were away) gets the same link.
+        if (auto seen = by_request_.find({peer, m.req_id}); seen != by_request_.end()) {
+            send_to(peer, wire::encode(wire::imported{m.req_id, seen->second}));
+            return;
+        }
         if (to_wire(e.d) != m.dir) {
             return refuse(errc::wrong_direction,
                           "netchan: channel '" + m.name + "' is exported for " + name_of(e.d) +
@@ -337,6 +393,8 @@ private:
         link_state& l = links_[id];
         l.id = id;
         l.peer = peer;
+        l.req_id = m.req_id;
+        by_request_[{peer, m.req_id}] = id;
         l.exp = &e;
         l.window = std::max<std::uint64_t>(m.credit, 1);
         l.limit = m.limit;
@@ -362,9 +420,10 @@ private:
         for (std::size_t i = 0; i < m.values.size(); ++i) {
             const std::uint64_t seq = m.first_seq + i;
             if (seq < l->expected) {
-                continue; // a duplicate of what we have: sent again after a reconnect
+                ++e.stats.duplicates_dropped; // sent again after a reconnect
+                continue;
             }
-            if (seq >= l->delivered + l->window) {
+            if (seq >= l->consumed + l->window) {
                 ++e.stats.errors;
                 report({errc::bad_frame, e.name, peer_name(peer),
                         "value " + std::to_string(seq) + " is beyond the credit given"});
@@ -385,7 +444,7 @@ private:
                 queued = true;
             } catch (const decode_error& ex) {
                 ++e.stats.errors;
-                ++l->delivered; // refused values are consumed too, so credit keeps flowing
+                ++l->consumed; // refused values are consumed too, so credit keeps flowing
                 report({errc::bad_value, e.name, peer_name(peer), ex.what()});
             }
         }
@@ -423,6 +482,17 @@ private:
         drop_link(*l);
     }
 
+    // The importer lists its links: any we do not know (we restarted, or gave it up as lost)
+    // it must import again.
+    void handle(const std::string& peer, wire::heartbeat& m) {
+        for (auto id : m.links) {
+            auto it = links_.find(id);
+            if (it == links_.end() || it->second.peer != peer) {
+                send_to(peer, wire::encode(wire::error{id, errc::unknown_link, "unknown link"}));
+            }
+        }
+    }
+
     void handle(const std::string& peer, wire::error& m) {
         std::string channel;
         if (auto it = links_.find(m.link); it != links_.end()) {
@@ -433,8 +503,25 @@ private:
 
     template <class M>
     void handle(const std::string& peer, M&) {
-        if constexpr (!std::is_same_v<M, wire::heartbeat>) {
-            report({errc::bad_frame, "", peer_name(peer), "unexpected frame for an exporter"});
+        report({errc::bad_frame, "", peer_name(peer), "unexpected frame for an exporter"});
+    }
+
+    // An importer went silent: every link to it ends, and what it held goes to the others.
+    void lose_peer(const std::string& peer) {
+        std::vector<std::uint64_t> ids;
+        for (const auto& [lid, l] : links_) {
+            if (l.peer == peer) {
+                ids.push_back(lid);
+            }
+        }
+        for (auto lid : ids) {
+            link_state& l = links_.at(lid);
+            ++l.exp->stats.peers_lost;
+            report({errc::peer_lost, l.exp->name, peer_name(peer),
+                    "importer " + peer_name(peer) + " of '" + l.exp->name +
+                        "' is lost: silent for " + std::to_string(options_.peer_timeout.count()) +
+                        " ms"});
+            drop_link(l);
         }
     }
 
@@ -442,18 +529,14 @@ private:
     void drop_link(link_state& l) {
         export_entry& e = *l.exp;
         if (e.d == dir::send && !l.in_flight.empty()) {
-            wire::value_batch again;
-            for (auto& s : l.in_flight) {
-                const std::size_t skip = l.acked > s.first_seq ? l.acked - s.first_seq : 0;
-                if (skip < s.values.size()) {
-                    s.values.move_tail(skip, again);
-                }
-            }
+            wire::value_batch again = internal::take_unacknowledged(l);
+            e.stats.redelivered += again.size();
             e.pending.move_tail(0, again);
             e.pending = std::move(again);
         }
         std::erase(e.links, l.id);
         const std::uint64_t id = l.id;
+        by_request_.erase({l.peer, l.req_id});
         links_.erase(id);
         if (e.d == dir::send) {
             dispatch(e);
@@ -466,6 +549,7 @@ private:
         for (auto lid : e.links) {
             auto& l = links_.at(lid);
             send_to(l.peer, wire::encode(wire::hangup{lid}));
+            by_request_.erase({l.peer, l.req_id});
             links_.erase(lid);
         }
         e.links.clear();
@@ -503,7 +587,9 @@ private:
                 send_close(*best);
             }
         }
-        if (e.source_done && e.pending.empty()) {
+        // Close only once everything is acknowledged: until then a lost importer's values
+        // may have to go to the others, which must still be open for them.
+        if (e.source_done && e.pending.empty() && all_acknowledged(e)) {
             for (auto lid : e.links) {
                 auto& l = links_.at(lid);
                 if (!l.close_sent) {
@@ -512,6 +598,13 @@ private:
             }
         }
         take_more(e);
+    }
+
+    bool all_acknowledged(const export_entry& e) const {
+        return std::all_of(e.links.begin(), e.links.end(), [&](std::uint64_t lid) {
+            const auto& l = links_.at(lid);
+            return l.acked == l.next_seq;
+        });
     }
 
     // Takes values from a send export's channel while importers have room for them, then sends
@@ -556,31 +649,59 @@ private:
         }
     }
 
-    // The recv pump delivered values of these links.
-    void on_delivered(std::uint64_t id, const std::map<std::uint64_t, std::uint64_t>& counts) {
-        auto it = exports_.find(id);
-        if (it == exports_.end()) {
+    // Recv exports: a receiver asked for a value (or the pump found one asleep). Any thread.
+    void note_consumption(export_entry& e) {
+        const std::uint64_t handed = e.handed.load();
+        const std::uint64_t q = e.p->queued();
+        const std::uint64_t c = handed > q ? handed - q : 0;
+        std::uint64_t seen = e.consumed_max.load();
+        while (c > seen && !e.consumed_max.compare_exchange_weak(seen, c)) {
+        }
+        if (c > seen && !e.consumed_posted.exchange(true)) {
+            const std::uint64_t id = e.id;
+            loop_.post([this, id] {
+                if (auto it = exports_.find(id); it != exports_.end()) {
+                    it->second->consumed_posted.store(false); // first: later counts post again
+                    credit_consumed(*it->second);
+                }
+            });
+        }
+    }
+
+    // Credits what the application consumed to the links its values came from, in the order
+    // the pump handed them over, and acknowledges.
+    void credit_consumed(export_entry& e) {
+        const std::uint64_t c = e.consumed_max.load();
+        if (c <= e.consumed) {
             return;
+        }
+        std::map<std::uint64_t, std::uint64_t> counts;
+        {
+            std::lock_guard lock(e.mu);
+            for (; e.consumed < c && !e.handed_links.empty(); ++e.consumed) {
+                ++counts[e.handed_links.front()];
+                e.handed_links.pop_front();
+            }
         }
         for (const auto& [lid, n] : counts) {
             if (auto l = links_.find(lid); l != links_.end()) {
-                l->second.delivered += n;
-                it->second->stats.acknowledged += n;
+                l->second.consumed += n;
+                e.stats.acknowledged += n;
             }
         }
-        send_acks(*it->second);
-        check_sink_done(*it->second);
+        send_acks(e);
+        check_sink_done(e);
     }
 
     void send_acks(export_entry& e) {
         for (auto lid : e.links) {
             auto& l = links_.at(lid);
             // Ack in steps of a quarter window: fewer frames, and the sender never waits long.
-            if (l.delivered > l.ack_sent &&
-                (l.delivered - l.ack_sent >= std::max<std::uint64_t>(1, l.window / 4) ||
-                 l.delivered == l.expected)) {
-                l.ack_sent = l.delivered;
-                send_to(l.peer, wire::encode(wire::ack{lid, l.delivered, l.window}));
+            if (l.consumed > l.ack_sent &&
+                (l.consumed - l.ack_sent >= std::max<std::uint64_t>(1, l.window / 4) ||
+                 l.consumed == l.expected)) {
+                l.ack_sent = l.consumed;
+                send_to(l.peer, wire::encode(wire::ack{lid, l.consumed, l.window}));
             }
         }
     }
@@ -592,7 +713,7 @@ private:
         }
         for (auto lid : e.links) {
             const auto& l = links_.at(lid);
-            if (!l.peer_closed || l.delivered < l.end) {
+            if (!l.peer_closed || l.consumed < l.end) {
                 return;
             }
         }
@@ -601,22 +722,9 @@ private:
     }
 
     void run_recv_pump(export_entry& e) {
-        std::map<std::uint64_t, std::uint64_t> counts;
-        auto flush = [&] {
-            if (!counts.empty()) {
-                const std::uint64_t id = e.id;
-                loop_.post([this, id, c = std::move(counts)] { on_delivered(id, c); });
-                counts.clear();
-            }
-        };
         for (;;) {
             {
                 std::unique_lock lock(e.mu);
-                if (e.link_of.empty()) {
-                    lock.unlock();
-                    flush();
-                    lock.lock();
-                }
                 e.cv.wait(lock, [&] { return !e.link_of.empty() || e.stopping; });
                 if (e.stopping) {
                     return;
@@ -625,14 +733,16 @@ private:
             if (!e.p->deliver_one(e.stop)) {
                 return; // stopped, or the application closed its channel
             }
-            std::uint64_t lid = 0;
             {
                 std::lock_guard lock(e.mu);
-                lid = e.link_of.front();
+                e.handed_links.push_back(e.link_of.front());
                 e.link_of.pop_front();
             }
-            if (++counts[lid] >= 64) {
-                flush();
+            e.handed.fetch_add(1);
+            // A receiver asleep asked for the next value but may have counted before this
+            // value was handed over: count for it (see chan_observer::on_recv_request).
+            if (e.p->core().queue(false).size() != 0) {
+                note_consumption(e);
             }
         }
     }
@@ -655,10 +765,13 @@ private:
     std::string endpoint_;
     io_loop loop_; // declared after what its handlers use: it stops first
     // Loop-thread only:
-    std::uint64_t next_id_ = 1;
+    std::uint64_t next_id_ = random_first_id();
+    std::map<std::string, std::chrono::steady_clock::time_point> last_heard_; // by peer
+    std::chrono::steady_clock::time_point last_beat_{};
     std::map<std::uint64_t, std::unique_ptr<export_entry>> exports_;
     std::map<std::string, std::uint64_t> by_name_;
     std::map<std::uint64_t, link_state> links_;
+    std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> by_request_; // -> link id
     std::atomic<std::uint64_t> errors_dropped_{0}; // report() runs on the loop and pump threads
     std::mutex retired_mu_;
     std::vector<std::unique_ptr<export_entry>> retired_; // guarded by retired_mu_

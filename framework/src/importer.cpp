@@ -33,6 +33,7 @@ struct import_link final : chan_observer {
     std::string name;
     dir d{};
     std::uint64_t credit = 0;
+    std::uint64_t limit = 0; // recv: close after this many values (0: none)
     std::unique_ptr<port> p;
     importer_impl* owner = nullptr;
     std::atomic<bool> armed{false}; // send side: the loop found the channel empty
@@ -44,8 +45,12 @@ struct import_link final : chan_observer {
 
     // Loop-thread only:
     bool ended = false;
-    std::uint64_t expected = 0; // recv: next sequence number
-    std::uint64_t end = 0;      // recv: the exporter's close
+    bool resuming = false;         // the exporter lost this link: importing it again
+    bool refusal_reported = false; // while resuming
+    std::uint64_t resume_req = 0;  // the request id of this resume, the same for every retry
+    std::uint64_t base = 0;        // recv: values received on earlier links (before a resume)
+    std::uint64_t expected = 0;    // recv: next sequence number
+    std::uint64_t end = 0;         // recv: the exporter's close
     bool close_seen = false;
     bool closed_local = false;
     std::uint64_t ack_sent = 0;
@@ -60,6 +65,11 @@ struct import_link final : chan_observer {
 
     void on_recv_request() noexcept override;
     void on_value_offered() noexcept override;
+
+    /// Recv: the current link's sequence number of a count of values since the import began.
+    std::uint64_t seq_of(std::uint64_t count) const noexcept {
+        return count > base ? count - base : 0;
+    }
 };
 
 class importer_impl final : public io_loop::handler {
@@ -84,7 +94,7 @@ public:
         std::vector<std::unique_ptr<import_link>> all;
         loop_.call([&] {
             for (auto& [id, l] : links_) {
-                if (!l->ended) {
+                if (!l->ended && !l->resuming) {
                     send(wire::encode(wire::hangup{id}));
                 }
                 all.push_back(std::move(l));
@@ -115,6 +125,7 @@ public:
         l->name = name;
         l->d = d;
         l->credit = std::max<std::size_t>(credit, 1);
+        l->limit = limit;
         l->p = std::move(p);
         l->owner = this;
         const wire::import_req req{0,
@@ -153,7 +164,9 @@ public:
             for (auto& [id, l] : links_) {
                 if (l->name == name && !l->ended) {
                     found = true;
-                    send(wire::encode(wire::hangup{id}));
+                    if (!l->resuming) {
+                        send(wire::encode(wire::hangup{id}));
+                    }
                     end_link(*l);
                     return;
                 }
@@ -211,6 +224,8 @@ public:
             report({e.code(), "", endpoint_, e.what()});
             return;
         }
+        last_heard_ = std::chrono::steady_clock::now();
+        exporter_lost_ = false;
         std::visit([&](auto& msg) { handle(msg); }, m);
     }
 
@@ -220,38 +235,33 @@ public:
                 continue;
             }
             deliver(*l);
-            maybe_close_local(*l);
-            // Acknowledge what was consumed but not yet reported (small remainders wait for this).
-            const std::uint64_t seen = l->consumed_seen.load();
-            if (seen > l->ack_sent) {
-                l->stats.acknowledged += seen - l->ack_sent;
-                l->ack_sent = seen;
-                send(wire::encode(wire::ack{id, seen, l->credit}));
+            if (!l->resuming) {
+                maybe_close_local(*l);
+                // Small remainders of consumption are acknowledged here.
+                ack_consumed(*l, l->consumed_seen.load());
             }
         }
+        watch_exporter(std::chrono::steady_clock::now());
     }
 
     // A value was offered on a send import's channel.
-    void service(std::uint64_t id) {
-        if (import_link* l = live(id); l != nullptr && l->d == dir::send) {
-            flush(*l);
+    // Links are never freed before the loop stops, so posted work may hold them (their ids
+    // change when they resume).
+    void service(import_link& l) {
+        if (!l.ended && !l.resuming && l.d == dir::send) {
+            flush(l);
         }
     }
 
     // Consumption reported by a receiving application thread (via the observer).
     void post_ack(import_link& l, std::uint64_t consumed) {
-        const std::uint64_t id = l.id;
-        loop_.post([this, id, consumed] {
-            auto it = links_.find(id);
-            if (it == links_.end() || it->second->ended) {
+        loop_.post([this, &l, consumed] {
+            if (l.ended) {
                 return;
             }
-            auto& link = *it->second;
-            deliver(link); // room was made: values held back by a full channel can go in
-            if (consumed > link.ack_sent) {
-                link.stats.acknowledged += consumed - link.ack_sent;
-                link.ack_sent = consumed;
-                send(wire::encode(wire::ack{id, consumed, link.credit}));
+            deliver(l); // room was made: values held back by a full channel can go in
+            if (!l.resuming) {
+                ack_consumed(l, consumed);
             }
         });
     }
@@ -266,10 +276,133 @@ private:
 
     import_link* live(std::uint64_t id) {
         auto it = links_.find(id);
-        return it == links_.end() || it->second->ended ? nullptr : it->second.get();
+        return it == links_.end() || it->second->ended || it->second->resuming ? nullptr
+                                                                               : it->second.get();
+    }
+
+    // Recv: acknowledges `consumed` values (counted since the import began), if news.
+    void ack_consumed(import_link& l, std::uint64_t consumed) {
+        const std::uint64_t next = l.seq_of(consumed);
+        if (next > l.ack_sent) {
+            l.stats.acknowledged += next - l.ack_sent;
+            l.ack_sent = next;
+            send(wire::encode(wire::ack{l.id, next, l.credit}));
+        }
+    }
+
+    // Heartbeats, and the verdict on an exporter that went silent.
+    void watch_exporter(std::chrono::steady_clock::time_point now) {
+        bool any = false;
+        wire::heartbeat beat;
+        for (auto& [id, l] : links_) {
+            if (!l->ended) {
+                any = true;
+                if (!l->resuming) {
+                    beat.links.push_back(id);
+                }
+            }
+        }
+        if (!any) {
+            last_heard_ = now; // nothing to watch: the clock starts with the next import
+            return;
+        }
+        if (now - last_beat_ >= options_.heartbeat_interval) {
+            last_beat_ = now;
+            send(wire::encode(beat));
+            for (auto& [id, l] : links_) {
+                if (l->resuming && !l->ended) {
+                    request_resume(*l);
+                }
+            }
+        }
+        if (!exporter_lost_ && now - last_heard_ > options_.peer_timeout) {
+            exporter_lost_ = true;
+            for (auto& [id, l] : links_) {
+                if (!l->ended && !l->resuming) {
+                    lose_link(*l, "the exporter at " + endpoint_ + " is lost: silent for " +
+                                      std::to_string(options_.peer_timeout.count()) + " ms");
+                }
+            }
+        }
+    }
+
+    // The exporter lost this link (it died, restarted or gave us up): report it, then close
+    // the channel or import it again, as the options say.
+    void lose_link(import_link& l, const std::string& why) {
+        ++l.stats.peers_lost;
+        report({errc::peer_lost, l.name, endpoint_, why});
+        if (options_.close_when_exporter_lost || (l.limit != 0 && l.stats.received >= l.limit)) {
+            end_link(l);
+            return;
+        }
+        l.resuming = true;
+        l.refusal_reported = false;
+        resume_reqs_.erase(l.resume_req);
+        l.resume_req = next_req_++;
+        resume_reqs_[l.resume_req] = l.id;
+        request_resume(l);
+    }
+
+    // Asked again every heartbeat until answered; the exporter answers repeats of one request
+    // with one link.
+    void request_resume(import_link& l) {
+        const std::uint64_t req_id = l.resume_req;
+        const std::uint64_t limit = l.limit != 0 ? l.limit - l.stats.received : 0;
+        send(wire::encode(wire::import_req{
+            req_id, l.name, l.p->type(),
+            l.d == dir::recv ? wire::direction::send : wire::direction::recv, l.credit, limit}));
+    }
+
+    // An answer to a resume request: the link starts again under its new id, from sequence 0.
+    void resumed(std::uint64_t old_id, const wire::message& m, std::uint64_t new_id) {
+        auto it = links_.find(old_id);
+        if (it == links_.end() || it->second->ended || !it->second->resuming) {
+            if (new_id != 0 && new_id != old_id) { // after a hangup: undo the import
+                send(wire::encode(wire::hangup{new_id}));
+            }
+            return; // or answered again: resumed already
+        }
+        import_link& l = *it->second;
+        if (new_id == 0) {
+            const auto& r = std::get<wire::refused>(m);
+            if (!l.refusal_reported) { // the exporter may export it soon: keep asking
+                l.refusal_reported = true;
+                report({r.code, l.name, endpoint_, "while resuming: " + r.message});
+            }
+            return;
+        }
+        auto node = links_.extract(it);
+        node.key() = new_id;
+        links_.insert(std::move(node));
+        l.id = new_id;
+        resume_reqs_[l.resume_req] = new_id;
+        l.resuming = false;
+        ++l.stats.resumed;
+        if (l.d == dir::recv) {
+            l.base = l.stats.received;
+            l.expected = 0;
+            l.ack_sent = 0;
+            l.close_seen = false;
+            l.end = 0;
+            ack_consumed(l, l.consumed_seen.load());
+        } else {
+            // What the lost exporter had not acknowledged goes first, again.
+            wire::value_batch again = internal::take_unacknowledged(l);
+            l.stats.redelivered += again.size();
+            l.pending.move_tail(0, again);
+            l.pending = std::move(again);
+            l.next_seq = 0;
+            l.acked = 0;
+            l.window = l.credit;
+            l.close_sent = false;
+            flush(l);
+        }
     }
 
     void answer(std::uint64_t req_id, const wire::message& m, std::uint64_t link_id) {
+        if (auto r = resume_reqs_.find(req_id); r != resume_reqs_.end()) {
+            return resumed(r->second, m, link_id);
+        }
         auto it = waiting_.find(req_id);
         if (it == waiting_.end()) {
             if (link_id != 0) { // answered after the caller gave up: undo the import
@@ -304,6 +437,7 @@ private:
         for (std::size_t i = 0; i < m.values.size(); ++i) {
             const std::uint64_t seq = m.first_seq + i;
             if (seq < l->expected) {
+                ++l->stats.duplicates_dropped; // sent again after a reconnect
                 continue;
             }
             if (seq >= l->ack_sent + l->credit + 1) { // +1: the value the application holds
@@ -362,7 +496,27 @@ private:
         end_link(*l);
     }
 
+    // The exporter lists its links to us: one we do not know any more (we resumed it under a
+    // new id) must end there, so that what it holds unacknowledged goes elsewhere.
+    void handle(wire::heartbeat& m) {
+        for (auto id : m.links) {
+            if (links_.find(id) == links_.end()) {
+                send(wire::encode(wire::hangup{id}));
+            }
+        }
+    }
+
     void handle(wire::error& m) {
+        if (m.code == errc::unknown_link) {
+            if (auto it = links_.find(m.link); it != links_.end()) {
+                if (!it->second->ended && !it->second->resuming) {
+                    lose_link(*it->second, "the exporter at " + endpoint_ + " no longer knows '" +
+                                               it->second->name +
+                                               "' (it restarted, or gave this importer up)");
+                }
+                return; // ended or resuming already: a late answer
+            }
+        }
         std::string channel;
         if (auto it = links_.find(m.link); it != links_.end()) {
             channel = it->second->name;
@@ -372,15 +526,14 @@ private:
 
     template <class M>
     void handle(M&) {
-        if constexpr (!std::is_same_v<M, wire::heartbeat>) {
-            report({errc::bad_frame, "", endpoint_, "unexpected frame for an importer"});
-        }
+        report({errc::bad_frame, "", endpoint_, "unexpected frame for an importer"});
     }
 
     // Recv side: close the local channel once everything before the exporter's close arrived
     // and was delivered.
     void maybe_close_local(import_link& l) {
-        if (l.close_seen && !l.closed_local && l.expected >= l.end && l.delivered.load() >= l.end) {
+        if (l.close_seen && !l.closed_local && l.expected >= l.end &&
+            l.seq_of(l.delivered.load()) >= l.end) {
             l.closed_local = true;
             l.p->close();
         }
@@ -468,13 +621,16 @@ private:
              std::pair<std::unique_ptr<import_link>, std::shared_ptr<std::promise<wire::message>>>>
         waiting_;
     std::map<std::uint64_t, std::unique_ptr<import_link>> links_;
+    std::map<std::uint64_t, std::uint64_t> resume_reqs_; // request id -> link id
+    std::chrono::steady_clock::time_point last_heard_ = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_beat_{};
+    bool exporter_lost_ = false;
 };
 
 void import_link::on_value_offered() noexcept {
     if (d == dir::send && armed.exchange(false)) {
-        const std::uint64_t link_id = id;
         importer_impl* o = owner;
-        o->loop().post([o, link_id] { o->service(link_id); });
+        o->loop().post([o, this] { o->service(*this); });
     }
 }
 

@@ -201,6 +201,8 @@ TEST_CASE("network: importer drain waits until the exporter took every value", "
     CHECK_FALSE(imp.drain(50ms));
     CHECK(sink.recv() == 1);
     CHECK(sink.recv() == 2);
+    CHECK_FALSE(imp.drain(50ms));                 // the application holds 2: not consumed yet
+    CHECK_FALSE(sink.recv_for(10ms).has_value()); // asking for the next value consumes 2
     CHECK(imp.drain(5s));
 }
 

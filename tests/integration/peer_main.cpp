@@ -1,10 +1,22 @@
-// A netchan process for multi-process tests.
+// A netchan process for multi-process tests. Every mode prints "ready <endpoint>" first; values
+// are printed as "v N", each line flushed before the next value is asked for, so that what a
+// killed peer printed is exactly what it consumed.
 //
-//   netchan_test_peer export-send ENDPOINT NAME COUNT
-//       exports NAME (dir::send) at ENDPOINT, prints "ready <endpoint>", sends 0..COUNT-1,
-//       closes, drains, prints "max_in_flight <n>" (the most values ever unacknowledged) and exits.
+//   netchan_test_peer export-send ENDPOINT NAME COUNT [FIRST [PACE_US]]
+//       exports NAME (dir::send), sends FIRST..FIRST+COUNT-1 (one every PACE_US microseconds),
+//       closes, drains, prints "max_in_flight <n>" (the most values ever unacknowledged), exits.
+//   netchan_test_peer export-recv ENDPOINT NAME
+//       exports NAME (dir::recv, closed when its importers are done), prints every value, then
+//       "closed".
+//   netchan_test_peer import-recv ENDPOINT NAME CREDIT [DELAY_US]
+//       imports NAME (dir::recv) with CREDIT, prints every value (then sleeps DELAY_US), then
+//       "closed".
+//
+// Heartbeats every 100 ms; a peer silent for 2 s is lost.
 #include "netchan/exporter.hpp"
+#include "netchan/importer.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -14,19 +26,29 @@
 
 using namespace std::chrono_literals;
 
-int main(int argc, char** argv) {
-    if (argc != 5 || std::strcmp(argv[1], "export-send") != 0) {
-        std::fprintf(stderr, "usage: netchan_test_peer export-send ENDPOINT NAME COUNT\n");
-        return 2;
-    }
-    const std::string name = argv[3];
-    const long count = std::atol(argv[4]);
-    netchan::exporter exp(argv[2]);
-    netchan::chan<std::int64_t> out(
-        256); // lets the exporter batch; the link's credit still bounds it
-    exp.export_chan(name, out, netchan::dir::send);
-    std::printf("ready %s\n", exp.endpoint().c_str());
+namespace {
+
+constexpr auto heartbeat = 100ms;
+constexpr auto peer_timeout = 2000ms;
+
+netchan::exporter make_exporter(const char* endpoint) {
+    netchan::exporter_options o;
+    o.heartbeat_interval = heartbeat;
+    o.peer_timeout = peer_timeout;
+    return netchan::exporter(endpoint, o);
+}
+
+void say(const std::string& line) {
+    std::printf("%s\n", line.c_str());
     std::fflush(stdout);
+}
+
+int export_send(const char* endpoint, const std::string& name, long count, long first,
+                long pace_us) {
+    auto exp = make_exporter(endpoint);
+    netchan::chan<std::int64_t> out(256); // lets the exporter batch; credit still bounds it
+    exp.export_chan(name, out, netchan::dir::send);
+    say("ready " + exp.endpoint());
 
     std::atomic<std::uint64_t> max_in_flight{0};
     std::atomic<bool> done{false};
@@ -39,14 +61,76 @@ int main(int argc, char** argv) {
             std::this_thread::sleep_for(1ms);
         }
     });
-    for (long i = 0; i < count; ++i) {
+    for (long i = first; i < first + count; ++i) {
         out.send(i);
+        if (pace_us > 0) {
+            std::this_thread::sleep_for(std::chrono::microseconds(pace_us));
+        }
     }
     out.close();
     const bool drained = exp.drain(60s);
     done = true;
     watcher.join();
-    std::printf("max_in_flight %llu\n", static_cast<unsigned long long>(max_in_flight.load()));
-    std::fflush(stdout);
+    say("max_in_flight " + std::to_string(max_in_flight.load()));
     return drained ? 0 : 1;
+}
+
+int export_recv(const char* endpoint, const std::string& name) {
+    auto exp = make_exporter(endpoint);
+    netchan::chan<std::int64_t> in(16);
+    exp.export_chan(name, in, netchan::dir::recv, {.close_when_importers_done = true});
+    say("ready " + exp.endpoint());
+    for (auto v : in) {
+        say("v " + std::to_string(v));
+    }
+    say("closed");
+    return 0;
+}
+
+int import_recv(const char* endpoint, const std::string& name, std::size_t credit, long delay_us) {
+    netchan::importer_options o;
+    o.heartbeat_interval = heartbeat;
+    o.peer_timeout = peer_timeout;
+    netchan::importer imp(endpoint, o);
+    auto in = imp.import_chan<std::int64_t>(name, netchan::dir::recv, credit);
+    say(std::string("ready ") + endpoint);
+    for (auto v : in) {
+        say("v " + std::to_string(v));
+        if (delay_us > 0) {
+            std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+        }
+    }
+    say("closed");
+    return 0;
+}
+
+long arg(int argc, char** argv, int i, long fallback) {
+    return i < argc ? std::atol(argv[i]) : fallback;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const std::string mode = argc > 1 ? argv[1] : "";
+    try {
+        if (mode == "export-send" && argc >= 5 && argc <= 7) {
+            return export_send(argv[2], argv[3], std::atol(argv[4]), arg(argc, argv, 5, 0),
+                               arg(argc, argv, 6, 0));
+        }
+        if (mode == "export-recv" && argc == 4) {
+            return export_recv(argv[2], argv[3]);
+        }
+        if (mode == "import-recv" && argc >= 5 && argc <= 6) {
+            return import_recv(argv[2], argv[3], static_cast<std::size_t>(std::atol(argv[4])),
+                               arg(argc, argv, 5, 0));
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "netchan_test_peer: %s\n", e.what());
+        return 1;
+    }
+    std::fprintf(stderr, "usage: netchan_test_peer export-send ENDPOINT NAME COUNT [FIRST "
+                         "[PACE_US]]\n"
+                         "       netchan_test_peer export-recv ENDPOINT NAME\n"
+                         "       netchan_test_peer import-recv ENDPOINT NAME CREDIT [DELAY_US]\n");
+    return 2;
 }

@@ -195,8 +195,20 @@ message parse(std::span<const std::byte> bytes, std::size_t max_frame_bytes) {
     }
     case kind::heartbeat: {
         const fields fs(root.via.array, "heartbeat");
-        fs.expect(2);
-        return heartbeat{};
+        fs.expect(3);
+        const msgpack::object& ids = fs.at(2);
+        if (ids.type != msgpack::type::ARRAY) {
+            bad("heartbeat links are not an array");
+        }
+        heartbeat h;
+        h.links.reserve(ids.via.array.size);
+        for (std::uint32_t i = 0; i < ids.via.array.size; ++i) {
+            if (ids.via.array.ptr[i].type != msgpack::type::POSITIVE_INTEGER) {
+                bad("heartbeat link " + std::to_string(i) + " is not an unsigned integer");
+            }
+            h.links.push_back(ids.via.array.ptr[i].via.u64);
+        }
+        return h;
     }
     case kind::error: {
         const fields fs(root.via.array, "error");
@@ -246,8 +258,13 @@ std::vector<std::byte> encode(const close& m) {
 std::vector<std::byte> encode(const hangup& m) {
     return frame_of(kind::hangup, 1, [&](packer& p) { p.pack_uint64(m.link); });
 }
-std::vector<std::byte> encode(const heartbeat&) {
-    return frame_of(kind::heartbeat, 0, [](packer&) {});
+std::vector<std::byte> encode(const heartbeat& m) {
+    return frame_of(kind::heartbeat, 1, [&](packer& p) {
+        p.pack_array(static_cast<std::uint32_t>(m.links.size()));
+        for (auto id : m.links) {
+            p.pack_uint64(id);
+        }
+    });
 }
 std::vector<std::byte> encode(const error& m) {
     return frame_of(kind::error, 3, [&](packer& p) {

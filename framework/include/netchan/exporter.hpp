@@ -26,18 +26,26 @@ struct export_options {
 /// Counters of one export. Thread-compatible: const members may run concurrently; mutation
 /// needs external sync.
 struct export_stats {
-    std::uint64_t sent = 0;         ///< values sent to importers (send exports)
-    std::uint64_t received = 0;     ///< values received from importers (recv exports)
-    std::uint64_t acknowledged = 0; ///< values the other side acknowledged
-    std::uint64_t in_flight = 0;    ///< sent or received, not yet acknowledged
-    std::uint64_t importers = 0;    ///< importers attached now
-    std::uint64_t errors = 0;       ///< bad frames and bad values on this export
+    std::uint64_t sent = 0;               ///< values sent to importers (send exports)
+    std::uint64_t received = 0;           ///< values received from importers (recv exports)
+    std::uint64_t acknowledged = 0;       ///< values the other side acknowledged
+    std::uint64_t in_flight = 0;          ///< sent or received, not yet acknowledged
+    std::uint64_t importers = 0;          ///< importers attached now
+    std::uint64_t errors = 0;             ///< bad frames and bad values on this export
+    std::uint64_t redelivered = 0;        ///< values sent again after their importer was lost
+    std::uint64_t duplicates_dropped = 0; ///< values received twice (after a reconnect)
+    std::uint64_t peers_lost = 0;         ///< importers declared lost (silent too long)
 };
 
 /// Settings of an exporter.
 struct exporter_options {
     std::size_t max_frame_bytes = std::size_t{64} << 20; ///< larger frames are refused
     std::size_t errors_capacity = 1024; ///< error events kept unread before new ones are dropped
+    /// How often each importer is told that this exporter lives.
+    std::chrono::milliseconds heartbeat_interval{500};
+    /// An importer not heard from for this long is lost: what it held unacknowledged goes to the
+    /// other importers (or waits for the next one).
+    std::chrono::milliseconds peer_timeout{2500};
 };
 
 /// Makes local channels available to other processes under names (Go's netchan Exporter).

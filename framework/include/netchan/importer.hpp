@@ -26,6 +26,13 @@ struct importer_options {
     /// Hand out the exported channel itself when the exporter lives in this process. Off: always
     /// use the wire (tests of the wire path, or to keep serialization semantics).
     bool local_fast_path = true;
+    /// How often the exporter is told that this importer lives.
+    std::chrono::milliseconds heartbeat_interval{500};
+    /// An exporter not heard from for this long is lost: an error event per import, then the
+    /// imports wait for it (or another exporter at the endpoint) to come back and resume.
+    std::chrono::milliseconds peer_timeout{2500};
+    /// When the exporter is lost, close the imported channels instead of waiting for it.
+    bool close_when_exporter_lost = false;
 };
 
 /// Counters of one import. Thread-compatible: const members may run concurrently; mutation
@@ -36,6 +43,10 @@ struct import_stats {
     std::uint64_t acknowledged = 0; ///< values acknowledged by the consuming side
     std::uint64_t in_flight = 0;    ///< sent or received and not yet acknowledged
     std::uint64_t errors = 0;       ///< bad values on this import
+    std::uint64_t redelivered = 0;  ///< values sent again after the exporter came back
+    std::uint64_t duplicates_dropped = 0; ///< values received twice (after a reconnect)
+    std::uint64_t peers_lost = 0;         ///< times the exporter was lost
+    std::uint64_t resumed = 0;            ///< times the import was attached again
 };
 
 /// Attaches to channels exported by another process (Go's netchan Importer), by name.

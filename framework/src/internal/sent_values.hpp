@@ -30,4 +30,19 @@ std::uint64_t apply_ack(L& l, const wire::ack& m) {
     return newly;
 }
 
+/// Takes every value of `l.in_flight` (as for apply_ack) not yet acknowledged, in order, to
+/// send again on another link; `l.in_flight` is left empty.
+template <class L>
+wire::value_batch take_unacknowledged(L& l) {
+    wire::value_batch again;
+    for (auto& s : l.in_flight) {
+        const std::uint64_t skip = l.acked > s.first_seq ? l.acked - s.first_seq : 0;
+        if (skip < s.values.size()) {
+            s.values.move_tail(static_cast<std::size_t>(skip), again);
+        }
+    }
+    l.in_flight.clear();
+    return again;
+}
+
 } // namespace netchan::internal

@@ -84,7 +84,11 @@ struct close {
 struct hangup {
     std::uint64_t link = 0;
 };
-struct heartbeat {};
+/// Sent every heartbeat interval; `links` are the sender's links with the receiver, so that a
+/// peer that does not know one (it restarted, or declared us lost) can say so.
+struct heartbeat {
+    std::vector<std::uint64_t> links;
+};
 struct error {
     std::uint64_t link = 0; ///< 0 when the frame named no link
     errc code{};
