@@ -666,3 +666,31 @@ TEST_CASE("network: a channel closed before it was exported closes at the import
     CHECK_FALSE(in.recv_for(5s).has_value());
     CHECK(in.closed());
 }
+
+TEST_CASE("network: values left encoded travel under a type named at run time", "[network]") {
+    const std::string transport = TRANSPORTS;
+    exporter exp(fresh_endpoint(transport));
+    chan<std::int64_t> typed(8);
+    exp.export_chan("typed", typed, dir::send);
+    chan<netchan::encoded> raw(8);
+    exp.export_encoded("raw", "string", raw, dir::recv);
+    importer imp(exp.endpoint(), wire_only());
+
+    auto in = imp.import_encoded("typed", "int64", dir::recv, 8, 2);
+    typed.send(41);
+    typed.send(42);
+    typed.send(43);
+    CHECK(in.recv_for(5s) == netchan::encoded{netchan::encode(std::int64_t{41})});
+    CHECK(in.recv_for(5s) == netchan::encoded{netchan::encode(std::int64_t{42})});
+    CHECK_FALSE(in.recv_for(5s).has_value()); // the limit closed it after 2
+
+    auto out = imp.import_chan<std::string>("raw", dir::send);
+    out.send("hello");
+    const auto got = raw.recv_for(5s);
+    REQUIRE(got);
+    CHECK(netchan::decode<std::string>(got->bytes) == "hello");
+
+    // The type is checked at import time as for typed channels.
+    CHECK_THROWS_WITH(imp.import_encoded("typed", "string", dir::recv),
+                      Catch::Contains("int64") && Catch::Contains("string"));
+}

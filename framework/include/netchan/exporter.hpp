@@ -82,6 +82,13 @@ public:
         add(name, std::make_unique<detail::typed_port<T>>(std::move(ch)), d, options);
     }
 
+    /// Exports a channel of values already encoded, under the type descriptor `type`: for tools
+    /// that learn a type only at run time. Importers see an ordinary channel of that type.
+    void export_encoded(const std::string& name, const std::string& type, chan<encoded> ch, dir d,
+                        export_options options = {}) {
+        add(name, std::make_unique<detail::typed_port<encoded>>(std::move(ch), type), d, options);
+    }
+
     /// Ends the export `name`: its importers' channels close. Throws error for an unknown name.
     void hangup(const std::string& name);
 

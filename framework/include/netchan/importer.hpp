@@ -101,6 +101,17 @@ public:
         return ch;
     }
 
+    /// Imports `name`, whose values are of the type descriptor `type`, as values left encoded:
+    /// for tools that learn a type only at run time. For dir::recv a nonzero `limit` closes the
+    /// channel after that many values, as import_n does.
+    [[nodiscard]] chan<encoded> import_encoded(const std::string& name, const std::string& type,
+                                               dir d, std::size_t credit = 64,
+                                               std::size_t limit = 0) {
+        chan<encoded> ch(credit);
+        add(name, std::make_unique<detail::typed_port<encoded>>(ch, type), d, credit, limit);
+        return ch;
+    }
+
     /// Ends the import `name`: the local channel closes, the exporter forgets this importer.
     /// Throws error when nothing of that name is imported.
     void hangup(const std::string& name);

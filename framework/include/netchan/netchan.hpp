@@ -3,5 +3,8 @@
 // Umbrella header: everything a netchan user needs.
 #include "netchan/actor_group.hpp"
 #include "netchan/chan.hpp"
+#include "netchan/encoded.hpp"
 #include "netchan/error.hpp"
+#include "netchan/exporter.hpp"
+#include "netchan/importer.hpp"
 #include "netchan/select.hpp"

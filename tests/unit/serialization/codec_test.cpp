@@ -1,5 +1,6 @@
 #include "netchan/codec.hpp"
 
+#include "netchan/encoded.hpp"
 #include "netchan/error.hpp"
 #include "netchan/netchan_struct.hpp"
 #include "netchan/type_name.hpp"
@@ -664,4 +665,22 @@ TEST_CASE("codec: decodes concurrently from several threads", "[codec]") {
         }
     }
     CHECK(ok == std::vector<int>(4, 500));
+}
+
+TEST_CASE("codec: decode_encoded takes exactly one well-formed value", "[codec]") {
+    const auto one = netchan::encode(std::vector<int>{1, 2, 3});
+    CHECK(netchan::decode_encoded(one, "array<int32>").bytes == one);
+    std::vector<std::byte> grown = one;
+    grown.push_back(std::byte{0x01}); // a second value after the first
+    const auto& two = grown;
+    const std::vector<std::byte> truncated(one.begin(), one.end() - 1);
+    for (const auto* bad : {&two, &truncated}) {
+        try {
+            (void)netchan::decode_encoded(*bad, "array<int32>");
+            FAIL("accepted bad bytes");
+        } catch (const netchan::decode_error& e) {
+            CHECK(e.expected() == "array<int32>");
+        }
+    }
+    CHECK_THROWS_AS(netchan::decode_encoded({}, "int64"), netchan::decode_error);
 }

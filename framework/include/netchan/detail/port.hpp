@@ -2,6 +2,7 @@
 
 #include "netchan/chan.hpp"
 #include "netchan/codec.hpp"
+#include "netchan/encoded.hpp"
 #include "netchan/select.hpp"
 #include "netchan/wire.hpp"
 
@@ -65,15 +66,36 @@ public:
     virtual void close() noexcept = 0;
 };
 
+/// How a port encodes and decodes a T: with the codec, or as is for values already encoded.
+template <class T>
+struct port_codec {
+    static void add(wire::value_batch& out, const T& v) { out.add(v); }
+    static T decode(std::span<const std::byte> bytes, const std::string&,
+                    const decode_limits& limits) {
+        return netchan::decode<T>(bytes, limits);
+    }
+};
+
+template <>
+struct port_codec<encoded> {
+    static void add(wire::value_batch& out, const encoded& v) { out.add_encoded(v.bytes); }
+    static encoded decode(std::span<const std::byte> bytes, const std::string& type,
+                          const decode_limits& limits) {
+        return decode_encoded(bytes, type, limits);
+    }
+};
+
 /// port for values of type T.
 /// Thread-safe: take() and deliver_one() run on one pump thread; decode_one() on the I/O thread.
 template <class T>
 class typed_port final : public port {
 public:
-    explicit typed_port(chan<T> ch, decode_limits limits = {})
-        : ch_(std::move(ch)), limits_(limits) {}
+    explicit typed_port(chan<T> ch) : typed_port(std::move(ch), type_name<T>()) {}
+    /// `type` names the values on the wire (for T = encoded: a descriptor known at run time).
+    typed_port(chan<T> ch, std::string type, decode_limits limits = {})
+        : ch_(std::move(ch)), type_(std::move(type)), limits_(limits) {}
 
-    const std::string& type() const noexcept override { return type_name<T>(); }
+    const std::string& type() const noexcept override { return type_; }
     const std::type_info& cpp_type() const noexcept override { return typeid(T); }
     chan_core& core() const noexcept override { return ch_.state(); }
     std::shared_ptr<void> handle() const override { return std::make_shared<chan<T>>(ch_); }
@@ -86,13 +108,13 @@ public:
         if (stopped || !first) {
             return false;
         }
-        out.add(*first);
+        port_codec<T>::add(out, *first);
         for (std::size_t i = 1; i < max; ++i) {
             auto more = ch_.try_recv();
             if (!more) {
                 break;
             }
-            out.add(*more);
+            port_codec<T>::add(out, *more);
         }
         return true;
     }
@@ -108,14 +130,14 @@ public:
                 t.drained = was_closed;
                 break;
             }
-            out.add(*v);
+            port_codec<T>::add(out, *v);
             ++t.count;
         }
         return t;
     }
 
     void decode_one(std::span<const std::byte> bytes) override {
-        T v = decode<T>(bytes, limits_);
+        T v = port_codec<T>::decode(bytes, type_, limits_);
         std::lock_guard lock(mu_);
         decoded_.push_back(std::move(v));
     }
@@ -160,6 +182,7 @@ public:
 
 private:
     chan<T> ch_;
+    std::string type_;
     decode_limits limits_;
     mutable std::mutex mu_;
     std::deque<T> decoded_; // guarded by mu_
