@@ -285,3 +285,22 @@ TEST_CASE("failure: a stall shorter than the peer timeout loses and repeats noth
     CHECK(stats.duplicates_dropped == 0);
     CHECK(source.proc.wait(10s) == 0);
 }
+
+TEST_CASE("failure: a peer that exits normally is gone at once and not reported lost",
+          "[failure]") {
+    netchan::exporter exp("tcp://127.0.0.1:*", fast_exporter());
+    chan<std::int64_t> jobs(16);
+    exp.export_chan("jobs", jobs, dir::send);
+    peer importer_proc({"import-recv", exp.endpoint(), "jobs", "4"});
+    auto producer = send_range(jobs, 10);
+    std::vector<std::int64_t> seen;
+    CHECK(importer_proc.read_values(seen, SIZE_MAX, 10s)); // "closed": it exits now
+    CHECK(importer_proc.proc.wait(5s) == 0);
+    // Its last frames (the HANGUP) were sent before the process ended, not lost with it.
+    const auto deadline = std::chrono::steady_clock::now() + peer_timeout / 2;
+    while (exp.stats("jobs").importers != 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(10ms);
+    }
+    CHECK(exp.stats("jobs").importers == 0);
+    CHECK_FALSE(next_error(exp.errors(), peer_timeout + 500ms));
+}

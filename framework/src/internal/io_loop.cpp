@@ -3,17 +3,43 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdint>
 
 namespace netchan::internal {
 
+namespace {
+
+struct shared_context {
+    zmq::context_t* ctx = new zmq::context_t();
+    std::atomic<int> open_sockets{0};
+
+    ~shared_context() {
+        if (open_sockets.load() == 0) {
+            delete ctx; // zmq_ctx_term: flushes closed sockets, each within its linger
+        }
+    }
+};
+
+shared_context& shared() {
+    static shared_context s;
+    return s;
+}
+
+} // namespace
+
 zmq::context_t& context() {
-    // Never destroyed: a static context's destructor at exit would wait for sockets that
-    // detached users' objects may still hold.
-    static auto* ctx = new zmq::context_t();
-    return *ctx;
+    return *shared().ctx;
+}
+
+void socket_opened() noexcept {
+    shared().open_sockets.fetch_add(1);
+}
+
+void socket_closed() noexcept {
+    shared().open_sockets.fetch_sub(1);
 }
 
 io_loop::io_loop() : wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
@@ -29,6 +55,7 @@ io_loop::~io_loop() {
 
 void io_loop::start(zmq::socket_t socket, handler& h, std::chrono::milliseconds tick) {
     socket_ = std::move(socket);
+    socket_opened();
     thread_ = std::thread([this, &h, tick] { run(h, tick); });
     thread_id_ = thread_.get_id();
 }
@@ -170,6 +197,7 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
         }
     }
     socket_.close();
+    socket_closed();
 }
 
 } // namespace netchan::internal

@@ -15,6 +15,13 @@ namespace netchan::internal {
 /// Returns the process-wide ZeroMQ context (inproc endpoints need one context).
 zmq::context_t& context();
 
+/// Count the sockets of context() that are open. At exit, when none is, the context is
+/// terminated, which sends what closed sockets still hold (a last CLOSE or HANGUP), waiting at
+/// most their linger; with one still open (an object never destroyed) it would wait forever,
+/// so the context is then left alone. io_loop counts its socket itself. @threadsafe
+void socket_opened() noexcept;
+void socket_closed() noexcept;
+
 /// The thread that owns one socket and everything that touches it (CAF's multiplexer model).
 /// Other threads reach it only through post(), which queues work and wakes the loop through an
 /// eventfd polled next to the socket.

@@ -1,0 +1,236 @@
+// wordcount: a multi-process pipeline. A ventilator exports a Send channel of text chunks; K
+// worker processes import it, count the words of each chunk and send partial counts to the
+// sink's Recv export; the sink merges them and prints the top words once every worker is done
+// (close propagates: the ventilator's close ends the workers' loops, the workers' closes end the
+// sink's).
+//
+//   wordcount [--workers K] [--megabytes M] [FILE...]
+//       runs the pipeline: ventilator and sink here, K workers as child processes; counts FILEs,
+//       or M megabytes of generated text; checks the result against a count in this process
+//   wordcount worker ENDPOINT
+//       one worker, for the ventilator and sink exported at ENDPOINT
+#include "netchan/netchan.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+using namespace std::chrono_literals;
+using netchan::dir;
+
+namespace {
+
+using counts = std::map<std::string, std::int64_t>;
+
+struct chunk {
+    std::int64_t id = 0;
+    std::string text;
+    NETCHAN_STRUCT(chunk, id, text);
+};
+
+constexpr std::size_t chunk_bytes = 64 * 1024;
+
+// Words are runs of letters, lower-cased.
+template <class F>
+void for_each_word(std::string_view text, F&& f) {
+    std::string word;
+    for (char c : text) {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            word += static_cast<char>(c | 0x20);
+        } else if (!word.empty()) {
+            f(word);
+            word.clear();
+        }
+    }
+    if (!word.empty()) {
+        f(word);
+    }
+}
+
+counts count_words(std::string_view text) {
+    std::unordered_map<std::string, std::int64_t> n;
+    for_each_word(text, [&](const std::string& w) { ++n[w]; });
+    return {n.begin(), n.end()};
+}
+
+int worker(const std::string& endpoint) {
+    netchan::importer imp(endpoint);
+    auto chunks = imp.import_chan<chunk>("wc.chunks", dir::recv, 4);
+    auto partial = imp.import_chan<counts>("wc.counts", dir::send, 4);
+    for (const auto& c : chunks) {
+        partial.send(count_words(c.text));
+    }
+    partial.close();
+    return imp.drain(30s) ? 0 : 1; // every partial count reached the sink
+}
+
+// Generated text: words of a small vocabulary with skewed frequencies, the same every run.
+std::string generate(std::size_t bytes) {
+    static const char* vocabulary[] = {"the",     "of",     "and",    "to",    "in",     "channel",
+                                       "value",   "send",   "recv",   "close", "select", "process",
+                                       "export",  "import", "credit", "ack",   "frame",  "socket",
+                                       "message", "worker", "sink",   "name",  "type",   "network"};
+    constexpr std::size_t n = sizeof vocabulary / sizeof *vocabulary;
+    std::string text;
+    text.reserve(bytes + 16);
+    std::uint64_t x = 42;
+    while (text.size() < bytes) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        const auto r = static_cast<std::size_t>((x >> 33) % (n * n));
+        text += vocabulary[n - 1 - static_cast<std::size_t>(std::sqrt(static_cast<double>(r)))];
+        text += (x >> 20) % 12 == 0 ? '\n' : ' ';
+    }
+    return text;
+}
+
+// Cuts text into chunks of about chunk_bytes, at whitespace, so no word is split.
+std::vector<std::string_view> cut(std::string_view text) {
+    std::vector<std::string_view> out;
+    while (!text.empty()) {
+        std::size_t end = std::min(chunk_bytes, text.size());
+        while (end < text.size() && text[end] != ' ' && text[end] != '\n') {
+            ++end;
+        }
+        out.push_back(text.substr(0, end));
+        text.remove_prefix(end);
+    }
+    return out;
+}
+
+pid_t spawn_worker(const std::string& endpoint) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::execl("/proc/self/exe", "wordcount", "worker", endpoint.c_str(), nullptr);
+        ::_exit(127);
+    }
+    return pid;
+}
+
+int run(int workers, const std::string& text, const std::string& what) {
+    netchan::exporter exp("tcp://127.0.0.1:*");
+    netchan::chan<chunk> chunks(16);
+    netchan::chan<counts> partials(16);
+    exp.export_chan("wc.chunks", chunks, dir::send);
+    exp.export_chan("wc.counts", partials, dir::recv, {.close_when_importers_done = true});
+    std::printf("counting %s with %d worker processes (ventilator and sink at %s)\n", what.c_str(),
+                workers, exp.endpoint().c_str());
+    std::fflush(stdout);
+
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<pid_t> pids;
+    for (int i = 0; i < workers; ++i) {
+        pids.push_back(spawn_worker(exp.endpoint()));
+    }
+    std::jthread ventilator([&] {
+        std::int64_t id = 0;
+        for (auto piece : cut(text)) {
+            chunks.send(chunk{id++, std::string(piece)});
+        }
+        chunks.close();
+    });
+    counts total;
+    for (const auto& p : partials) { // until every worker closed its side
+        for (const auto& [w, n] : p) {
+            total[w] += n;
+        }
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    bool ok = true;
+    for (pid_t pid : pids) {
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+
+    std::vector<std::pair<std::int64_t, std::string>> top;
+    std::int64_t words = 0;
+    for (const auto& [w, n] : total) {
+        top.emplace_back(n, w);
+        words += n;
+    }
+    std::sort(top.rbegin(), top.rend());
+    std::printf("top words:\n");
+    for (std::size_t i = 0; i < std::min<std::size_t>(10, top.size()); ++i) {
+        std::printf("  %-10s %lld\n", top[i].second.c_str(), static_cast<long long>(top[i].first));
+    }
+    std::printf("%lld words, %zu distinct, in %.2f s: %.1f MB/s\n", static_cast<long long>(words),
+                total.size(), seconds, static_cast<double>(text.size()) / 1e6 / seconds);
+
+    while (auto ev = exp.errors().try_recv()) { // a healthy run has none
+        std::printf("error on '%s': %s\n", ev->channel.c_str(), ev->message.c_str());
+        ok = false;
+    }
+    const bool same = total == count_words(text);
+    std::printf("%s\n", same ? "check: the same counts as a single-process count"
+                             : "check FAILED: the counts differ from a single-process count");
+    return ok && same ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        if (argc == 3 && std::strcmp(argv[1], "worker") == 0) {
+            return worker(argv[2]);
+        }
+        int workers = 3;
+        double megabytes = 8;
+        std::vector<std::string> files;
+        for (int i = 1; i < argc; ++i) {
+            const std::string a = argv[i];
+            if (a == "--workers" && i + 1 < argc) {
+                workers = std::atoi(argv[++i]);
+            } else if (a == "--megabytes" && i + 1 < argc) {
+                megabytes = std::atof(argv[++i]);
+            } else if (a.rfind("--", 0) == 0) {
+                std::fprintf(stderr, "usage: wordcount [--workers K] [--megabytes M] [FILE...]\n"
+                                     "       wordcount worker ENDPOINT\n");
+                return 2;
+            } else {
+                files.push_back(a);
+            }
+        }
+        if (workers < 1 || megabytes <= 0) {
+            std::fprintf(stderr, "wordcount: --workers and --megabytes must be positive\n");
+            return 2;
+        }
+        std::string text;
+        std::string what;
+        if (files.empty()) {
+            text = generate(static_cast<std::size_t>(megabytes * 1e6));
+            what = std::to_string(text.size() / 1000000) + " MB of generated text";
+        } else {
+            for (const auto& f : files) {
+                std::ifstream in(f, std::ios::binary);
+                if (!in) {
+                    std::fprintf(stderr, "wordcount: cannot read %s\n", f.c_str());
+                    return 1;
+                }
+                std::ostringstream ss;
+                ss << in.rdbuf();
+                text += ss.str();
+                text += '\n';
+            }
+            what = std::to_string(files.size()) + " file(s), " + std::to_string(text.size()) +
+                   " bytes";
+        }
+        return run(workers, text, what);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "wordcount: %s\n", e.what());
+        return 1;
+    }
+}
