@@ -50,10 +50,12 @@ struct link_state {
     std::uint64_t req_id = 0; // the import request that made it
     export_entry* exp = nullptr;
     // The exporter sends (send exports):
-    std::uint64_t next_seq = 0; // values sent
-    std::uint64_t acked = 0;    // values acknowledged
-    std::uint64_t window = 0;   // importer's credit
-    std::uint64_t limit = 0;    // 0: none
+    std::uint64_t next_seq = 0;    // values sent
+    std::uint64_t acked = 0;       // values acknowledged
+    std::uint64_t window = 0;      // importer's credit
+    std::uint64_t limit = 0;       // 0: none
+    std::uint64_t seq_at_beat = 0; // next_seq when the importer's previous heartbeat came
+    std::chrono::steady_clock::time_point beat_at{}; // when it came
     bool close_sent = false;
     std::deque<internal::sent_values> in_flight;
     // The exporter receives (recv exports):
@@ -127,6 +129,9 @@ public:
         : options_(options), errors_(options.errors_capacity) {
         auto sock = make_socket(internal::context(), zmq::socket_type::router);
         sock.set(zmq::sockopt::router_mandatory, 1);
+        // An importer reconnecting after a cut takes its routing id over from the connection
+        // the cut left half-open.
+        sock.set(zmq::sockopt::router_handover, 1);
         sock.set(zmq::sockopt::sndhwm, 0);
         sock.set(zmq::sockopt::rcvhwm, 0);
         endpoint_ = bind(sock, endpoint);
@@ -306,10 +311,21 @@ public:
             last_beat_ = now;
             std::map<std::string, wire::heartbeat> beats;
             for (const auto& [lid, l] : links_) {
-                beats[l.peer].links.push_back(lid);
+                auto& beat = beats[l.peer];
+                beat.links.push_back(lid);
+                beat.received.push_back(l.exp->d == dir::recv ? l.expected : 0);
             }
             for (const auto& [peer, beat] : beats) {
                 send_to(peer, wire::encode(beat));
+            }
+            for (const auto& [lid, l] : links_) {
+                if (l.exp->d == dir::recv && l.ack_sent != 0) {
+                    // Again: a broken connection may have lost it, and the importer would
+                    // wait for credit forever.
+                    send_to(l.peer, wire::encode(wire::ack{lid, l.ack_sent, l.window}));
+                } else if (l.close_sent) {
+                    send_to(l.peer, wire::encode(wire::close{lid, l.next_seq})); // the same
+                }
             }
         }
         std::vector<std::string> silent;
@@ -430,9 +446,7 @@ private:
                 break;
             }
             if (seq > l->expected) {
-                report({errc::bad_frame, e.name, peer_name(peer),
-                        "values " + std::to_string(l->expected) + " to " + std::to_string(seq - 1) +
-                            " are missing"});
+                break; // earlier values were lost on the way: the sender sends them again
             }
             l->expected = seq + 1;
             ++e.stats.received;
@@ -484,11 +498,23 @@ private:
 
     // The importer lists its links: any we do not know (we restarted, or gave it up as lost)
     // it must import again.
+    // For links we send on, it says what arrived: what a broken connection lost goes again.
     void handle(const std::string& peer, wire::heartbeat& m) {
-        for (auto id : m.links) {
+        for (std::size_t i = 0; i < m.links.size(); ++i) {
+            const auto id = m.links[i];
             auto it = links_.find(id);
             if (it == links_.end() || it->second.peer != peer) {
                 send_to(peer, wire::encode(wire::error{id, errc::unknown_link, "unknown link"}));
+                continue;
+            }
+            link_state& l = it->second;
+            if (l.exp->d == dir::send) {
+                l.exp->stats.redelivered += internal::resend_lost(
+                    l, m.received[i], std::chrono::steady_clock::now(),
+                    options_.heartbeat_interval / 2,
+                    [&](std::uint64_t seq, const auto& batch, auto from, auto to) {
+                        send_to(peer, wire::encode_data(id, seq, batch, from, to));
+                    });
             }
         }
     }

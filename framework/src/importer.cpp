@@ -54,10 +54,12 @@ struct import_link final : chan_observer {
     bool close_seen = false;
     bool closed_local = false;
     std::uint64_t ack_sent = 0;
-    std::uint64_t next_seq = 0; // send: values sent
-    std::uint64_t acked = 0;    // send: acknowledged
-    std::uint64_t window = 0;   // send: the exporter's credit for us
-    wire::value_batch pending;  // send: taken, not yet sent
+    std::uint64_t next_seq = 0;    // send: values sent
+    std::uint64_t acked = 0;       // send: acknowledged
+    std::uint64_t window = 0;      // send: the exporter's credit for us
+    std::uint64_t seq_at_beat = 0; // send: next_seq when the exporter's previous heartbeat came
+    std::chrono::steady_clock::time_point beat_at{}; // send: when it came
+    wire::value_batch pending;                       // send: taken, not yet sent
     std::deque<internal::sent_values> in_flight;
     bool source_done = false;
     bool close_sent = false;
@@ -299,6 +301,7 @@ private:
                 any = true;
                 if (!l->resuming) {
                     beat.links.push_back(id);
+                    beat.received.push_back(l->d == dir::recv ? l->expected : 0);
                 }
             }
         }
@@ -312,6 +315,12 @@ private:
             for (auto& [id, l] : links_) {
                 if (l->resuming && !l->ended) {
                     request_resume(*l);
+                } else if (!l->ended && l->d == dir::recv && l->ack_sent != 0) {
+                    // Again: a broken connection may have lost it, and the exporter would
+                    // wait for credit forever.
+                    send(wire::encode(wire::ack{id, l->ack_sent, l->credit}));
+                } else if (!l->ended && l->close_sent) {
+                    send(wire::encode(wire::close{id, l->next_seq})); // again, for the same reason
                 }
             }
         }
@@ -392,6 +401,7 @@ private:
             l.pending.move_tail(0, again);
             l.pending = std::move(again);
             l.next_seq = 0;
+            l.seq_at_beat = 0;
             l.acked = 0;
             l.window = l.credit;
             l.close_sent = false;
@@ -439,6 +449,9 @@ private:
             if (seq < l->expected) {
                 ++l->stats.duplicates_dropped; // sent again after a reconnect
                 continue;
+            }
+            if (seq > l->expected) {
+                break; // earlier values were lost on the way: the exporter sends them again
             }
             if (seq >= l->ack_sent + l->credit + 1) { // +1: the value the application holds
                 ++l->stats.errors;
@@ -498,10 +511,23 @@ private:
 
     // The exporter lists its links to us: one we do not know any more (we resumed it under a
     // new id) must end there, so that what it holds unacknowledged goes elsewhere.
+    // For links we send on, it says what arrived: what a broken connection lost goes again.
     void handle(wire::heartbeat& m) {
-        for (auto id : m.links) {
-            if (links_.find(id) == links_.end()) {
+        for (std::size_t i = 0; i < m.links.size(); ++i) {
+            const auto id = m.links[i];
+            auto it = links_.find(id);
+            if (it == links_.end()) {
                 send(wire::encode(wire::hangup{id}));
+                continue;
+            }
+            import_link& l = *it->second;
+            if (!l.ended && !l.resuming && l.d == dir::send) {
+                l.stats.redelivered += internal::resend_lost(
+                    l, m.received[i], std::chrono::steady_clock::now(),
+                    options_.heartbeat_interval / 2,
+                    [&](std::uint64_t seq, const auto& batch, auto from, auto to) {
+                        send(wire::encode_data(id, seq, batch, from, to));
+                    });
             }
         }
     }

@@ -2,6 +2,7 @@
 // real child processes, killed with SIGKILL or stopped with SIGSTOP, always bounded in time.
 #include "net_fixture.hpp"
 #include "support/child_process.hpp"
+#include "support/tcp_proxy.hpp"
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -303,4 +304,64 @@ TEST_CASE("failure: a peer that exits normally is gone at once and not reported 
     }
     CHECK(exp.stats("jobs").importers == 0);
     CHECK_FALSE(next_error(exp.errors(), peer_timeout + 500ms));
+}
+
+TEST_CASE("failure: a network cut shorter than the peer timeout loses and repeats nothing",
+          "[failure]") {
+    constexpr std::int64_t n = 20000;
+    auto options = fast_exporter();
+    options.peer_timeout = 3000ms;
+    netchan::exporter exp("tcp://127.0.0.1:*", options);
+    chan<std::int64_t> out(64);
+    chan<std::int64_t> sink(64);
+    exp.export_chan("nums", out, dir::send);
+    exp.export_chan("sink", sink, dir::recv);
+    const auto port = std::stoi(exp.endpoint().substr(exp.endpoint().rfind(':') + 1));
+    netchan::test::tcp_proxy proxy(static_cast<std::uint16_t>(port));
+
+    auto import_options = fast_importer();
+    import_options.peer_timeout = 3000ms;
+    netchan::importer imp("tcp://127.0.0.1:" + std::to_string(proxy.port()), import_options);
+    auto in = imp.import_chan<std::int64_t>("nums", dir::recv, 64);
+    auto back = imp.import_chan<std::int64_t>("sink", dir::send, 64);
+    std::jthread producer([out]() mutable {
+        for (std::int64_t i = 0; i < n; ++i) {
+            out.send(i);
+            if (i % 100 == 0) {
+                std::this_thread::sleep_for(1ms); // a steady stream, long enough to cut twice
+            }
+        }
+        out.close();
+    });
+    std::jthread echo_back([in, back]() mutable { // and the same values the other way
+        try {
+            for (auto v : in) {
+                back.send(v);
+            }
+            back.close();
+        } catch (const netchan::closed_error&) {
+            // the importer went first (the test failed): nothing to send to
+        }
+    });
+    std::jthread cutter([&proxy] {
+        for (int i = 0; i < 2; ++i) {
+            std::this_thread::sleep_for(60ms);
+            proxy.cut();
+            std::this_thread::sleep_for(300ms);
+            proxy.join();
+        }
+    });
+    std::int64_t expected = 0;
+    while (auto v = sink.recv_for(10s)) {
+        REQUIRE(*v == expected++);
+        if (expected == n) {
+            break;
+        }
+    }
+    CHECK(expected == n);
+    CHECK_FALSE(exp.errors().try_recv());
+    CHECK_FALSE(imp.errors().try_recv());
+    INFO("values sent again: exporter " << exp.stats("nums").redelivered << ", importer "
+                                        << imp.stats("sink").redelivered);
+    CHECK(exp.stats("nums").redelivered + imp.stats("sink").redelivered > 0); // the cuts lost some
 }

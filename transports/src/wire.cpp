@@ -43,6 +43,22 @@ public:
                 std::to_string(n));
         }
     }
+    std::vector<std::uint64_t> u64_array(std::uint32_t i) const {
+        const auto& o = a_.ptr[i];
+        if (o.type != msgpack::type::ARRAY) {
+            bad(std::string(what_) + " field " + std::to_string(i) + " is not an array");
+        }
+        std::vector<std::uint64_t> out;
+        out.reserve(o.via.array.size);
+        for (std::uint32_t k = 0; k < o.via.array.size; ++k) {
+            if (o.via.array.ptr[k].type != msgpack::type::POSITIVE_INTEGER) {
+                bad(std::string(what_) + " field " + std::to_string(i) + "[" + std::to_string(k) +
+                    "] is not an unsigned integer");
+            }
+            out.push_back(o.via.array.ptr[k].via.u64);
+        }
+        return out;
+    }
     std::uint64_t u64(std::uint32_t i) const {
         const auto& o = a_.ptr[i];
         if (o.type != msgpack::type::POSITIVE_INTEGER) {
@@ -195,18 +211,16 @@ message parse(std::span<const std::byte> bytes, std::size_t max_frame_bytes) {
     }
     case kind::heartbeat: {
         const fields fs(root.via.array, "heartbeat");
-        fs.expect(3);
-        const msgpack::object& ids = fs.at(2);
-        if (ids.type != msgpack::type::ARRAY) {
-            bad("heartbeat links are not an array");
+        if (root.via.array.size != 4) {
+            fs.expect(3);
         }
         heartbeat h;
-        h.links.reserve(ids.via.array.size);
-        for (std::uint32_t i = 0; i < ids.via.array.size; ++i) {
-            if (ids.via.array.ptr[i].type != msgpack::type::POSITIVE_INTEGER) {
-                bad("heartbeat link " + std::to_string(i) + " is not an unsigned integer");
-            }
-            h.links.push_back(ids.via.array.ptr[i].via.u64);
+        h.links = fs.u64_array(2);
+        h.received = root.via.array.size == 4 ? fs.u64_array(3)
+                                              : std::vector<std::uint64_t>(h.links.size(), 0);
+        if (h.received.size() != h.links.size()) {
+            bad("heartbeat has " + std::to_string(h.links.size()) + " links but " +
+                std::to_string(h.received.size()) + " received counts");
         }
         return h;
     }
@@ -259,10 +273,12 @@ std::vector<std::byte> encode(const hangup& m) {
     return frame_of(kind::hangup, 1, [&](packer& p) { p.pack_uint64(m.link); });
 }
 std::vector<std::byte> encode(const heartbeat& m) {
-    return frame_of(kind::heartbeat, 1, [&](packer& p) {
-        p.pack_array(static_cast<std::uint32_t>(m.links.size()));
-        for (auto id : m.links) {
-            p.pack_uint64(id);
+    return frame_of(kind::heartbeat, 2, [&](packer& p) {
+        for (const auto* list : {&m.links, &m.received}) {
+            p.pack_array(static_cast<std::uint32_t>(list->size()));
+            for (auto n : *list) {
+                p.pack_uint64(n);
+            }
         }
     });
 }

@@ -3,6 +3,7 @@
 #include "netchan/wire.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 
@@ -43,6 +44,34 @@ wire::value_batch take_unacknowledged(L& l) {
     }
     l.in_flight.clear();
     return again;
+}
+
+/// Sends again what a broken connection lost: the receiver's heartbeat says it has `received`
+/// values in order; those sent before its previous heartbeat came (`l.seq_at_beat`) and still
+/// missing are sent again with their sequence numbers, by `send(first_seq, batch, first, last)`
+/// for values [first, last) of each retained batch. Heartbeats that come less than `min_gap`
+/// after the previous one (queued while this process was stopped) are ignored. Returns how many.
+template <class L, class Send>
+std::uint64_t resend_lost(L& l, std::uint64_t received, std::chrono::steady_clock::time_point now,
+                          std::chrono::milliseconds min_gap, Send&& send) {
+    if (now - l.beat_at < min_gap) {
+        return 0;
+    }
+    std::uint64_t n = 0;
+    if (received >= l.acked && received < l.seq_at_beat) {
+        for (const auto& s : l.in_flight) {
+            if (s.first_seq + s.values.size() <= received) {
+                continue;
+            }
+            const std::size_t skip =
+                received > s.first_seq ? static_cast<std::size_t>(received - s.first_seq) : 0;
+            send(s.first_seq + skip, s.values, skip, s.values.size());
+            n += s.values.size() - skip;
+        }
+    }
+    l.seq_at_beat = l.next_seq;
+    l.beat_at = now;
+    return n;
 }
 
 } // namespace netchan::internal

@@ -27,10 +27,13 @@ wire::message parse(const std::vector<std::byte>& f) {
 } // namespace
 
 TEST_CASE("wire: a heartbeat carries the sender's links", "[wire]") {
-    const auto f = wire::encode(wire::heartbeat{{3, 1ull << 40, 7}});
+    const auto f = wire::encode(wire::heartbeat{{3, 1ull << 40, 7}, {0, 12, 1ull << 33}});
     const auto m = parse(f);
     REQUIRE(std::holds_alternative<wire::heartbeat>(m));
     CHECK(std::get<wire::heartbeat>(m).links == std::vector<std::uint64_t>{3, 1ull << 40, 7});
+    CHECK(std::get<wire::heartbeat>(m).received == std::vector<std::uint64_t>{0, 12, 1ull << 33});
+    const auto without_counts = parse(raw_frame(1, 8, std::vector<int>{4, 5}));
+    CHECK(std::get<wire::heartbeat>(without_counts).received == std::vector<std::uint64_t>{0, 0});
     const auto empty = parse(wire::encode(wire::heartbeat{}));
     CHECK(std::get<wire::heartbeat>(empty).links.empty());
 }
@@ -39,7 +42,8 @@ TEST_CASE("wire: a heartbeat without a list of links is a bad frame", "[wire]") 
     const auto no_list = raw_frame(1, 8);
     const auto not_a_list = raw_frame(1, 8, 5);
     const auto bad_entry = raw_frame(1, 8, std::vector<int>{1, -2});
-    for (const auto* f : {&no_list, &not_a_list, &bad_entry}) {
+    const auto uneven = raw_frame(1, 8, std::vector<int>{1, 2}, std::vector<int>{1});
+    for (const auto* f : {&no_list, &not_a_list, &bad_entry, &uneven}) {
         try {
             (void)parse(*f);
             FAIL("parsed a malformed heartbeat");

@@ -85,9 +85,13 @@ struct hangup {
     std::uint64_t link = 0;
 };
 /// Sent every heartbeat interval; `links` are the sender's links with the receiver, so that a
-/// peer that does not know one (it restarted, or declared us lost) can say so.
+/// peer that does not know one (it restarted, or declared us lost) can say so. `received[i]` is
+/// how many values the sender has received in order on `links[i]` (0 where it sends), so that
+/// the other side sends again what a broken connection lost. Parsed without `received` (all 0)
+/// from a peer that leaves it out.
 struct heartbeat {
     std::vector<std::uint64_t> links;
+    std::vector<std::uint64_t> received;
 };
 struct error {
     std::uint64_t link = 0; ///< 0 when the frame named no link
