@@ -67,7 +67,7 @@ std::optional<proto::message> directory_link::try_recv() {
         try {
             return proto::parse(
                 std::span<const std::byte>(static_cast<const std::byte*>(msg.data()), msg.size()),
-                max_reply_bytes);
+                max_reply_bytes, proto::side::client);
         } catch (const proto::protocol_error&) {
             continue; // garbage from the socket: skip it, look at the next message
         }

@@ -200,8 +200,8 @@ private:
     std::uint64_t req_id_;
 };
 
-bool known_kind(std::uint64_t k) {
-    return (k >= 1 && k <= 7) || (k >= 64 && k <= 69);
+bool known_kind(std::uint64_t k, side who) {
+    return who == side::directory ? k >= 1 && k <= 7 : k >= 64 && k <= 69;
 }
 
 // Fields each kind carries after [version, kind, req_id].
@@ -222,7 +222,7 @@ std::size_t fields_of(kind k) {
     }
 }
 
-message parse_object(const msgpack::object& root) {
+message parse_object(const msgpack::object& root, side who) {
     reader r0(0);
     const auto& top = r0.array(root, "message");
     if (top.size < 3) {
@@ -237,8 +237,10 @@ message parse_object(const msgpack::object& root) {
                                            std::to_string(version) + ")");
     }
     const auto k = r.uint(top.ptr[1], "kind");
-    if (!known_kind(k)) {
-        r.fail(errc::unknown_kind, "unknown kind " + std::to_string(k));
+    if (!known_kind(k, who)) {
+        r.fail(errc::unknown_kind,
+               "kind " + std::to_string(k) +
+                   (who == side::directory ? " is not a request" : " is not a reply"));
     }
     message m;
     m.what = static_cast<kind>(k);
@@ -301,7 +303,7 @@ message parse_object(const msgpack::object& root) {
 
 } // namespace
 
-message parse(std::span<const std::byte> bytes, std::size_t max_bytes) {
+message parse(std::span<const std::byte> bytes, std::size_t max_bytes, side who) {
     if (bytes.size() > max_bytes) {
         throw protocol_error(errc::too_large, 0,
                              "directory protocol: message of " + std::to_string(bytes.size()) +
@@ -319,7 +321,7 @@ message parse(std::span<const std::byte> bytes, std::size_t max_bytes) {
             throw protocol_error(errc::bad_message, 0,
                                  "directory protocol: trailing bytes after the message");
         }
-        return parse_object(oh.get());
+        return parse_object(oh.get(), who);
     } catch (const protocol_error&) {
         throw;
     } catch (const std::bad_alloc&) {

@@ -82,9 +82,13 @@ struct message {
     std::string text;                     ///< error
 };
 
-/// Parses one message. Throws protocol_error for anything but a valid message of this version,
-/// and for messages over `max_bytes`.
-message parse(std::span<const std::byte> bytes, std::size_t max_bytes);
+/// Which messages a side accepts: a directory takes requests, a client replies.
+enum class side : std::uint8_t { directory, client };
+
+/// Parses one message that side `who` accepts. Throws protocol_error for anything but a valid
+/// message of this version, for kinds `who` does not take (unknown_kind), and for messages
+/// over `max_bytes`.
+message parse(std::span<const std::byte> bytes, std::size_t max_bytes, side who);
 
 /// Returns the encoding of one entry (a map), to be put in a message with encode_with_entries.
 std::vector<std::byte> encode_entry(const directory_entry& e, bool with_lease_left);
