@@ -55,8 +55,8 @@ public:
     /// Unregisters every entry of `name` added here; no effect for a name never added.
     void remove(const std::string& name);
 
-    /// Waits until every directory that is up acknowledged all adds and removes made before this
-    /// call; returns false when none did within `timeout`.
+    /// Waits until a directory acknowledged all adds and removes made before this call (so a
+    /// query sent to it afterwards sees them); returns false when none did within `timeout`.
     [[nodiscard]] bool sync(std::chrono::milliseconds timeout);
 
 private:
