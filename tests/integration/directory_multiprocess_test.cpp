@@ -166,8 +166,11 @@ TEST_CASE("directory processes: netchan watch prints the changes of a registrant
     CHECK(watch.wait(5s) == 0);
 
     child_process gone({cli, "watch", "-n", "1000", "--directory", dir.endpoint()});
-    std::this_thread::sleep_for(300ms); // let it subscribe; a renewal line would also pass
-    a->kill(SIGTERM);                   // unregisters on the way out
+    // Its first line (a renewal, every 200 ms) shows it is subscribed: then make the change.
+    const auto first = gone.read_line(5s);
+    REQUIRE(first);
+    CHECK(first->find(" seen ") != std::string::npos);
+    a->kill(SIGTERM); // unregisters on the way out
     REQUIRE(a->wait(5s) == 0);
     std::string line;
     while (auto l = gone.read_line(5s)) {
