@@ -229,3 +229,14 @@ TEST_CASE("directory processes: NETCHAN_DIRECTORY names the directory", "[direct
     CHECK(r.code == 0);
     CHECK(nlohmann::json::parse(r.out) == nlohmann::json::array());
 }
+
+TEST_CASE("directory processes: a wildcard bind is registered with the advertised host",
+          "[directory][multiprocess]") {
+    directory_proc dir("tcp://127.0.0.1:*");
+    ::setenv("NETCHAN_ADVERTISE_HOST", "127.0.0.1", 1);
+    auto a = start_peer(dir.endpoint(), "wide", "tcp://0.0.0.0:6010");
+    ::unsetenv("NETCHAN_ADVERTISE_HOST");
+    const auto found = client_of(dir.endpoint()).resolve("wide");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].endpoints == std::vector<std::string>{"tcp://127.0.0.1:6010"});
+}

@@ -1,9 +1,10 @@
 // A registrant for multi-process directory tests: what an exporter does with the directory.
 //
 //   netchan_dir_peer DIRECTORIES NAME ENDPOINT LEASE_MS
-//       registers NAME (int64, send) at ENDPOINT with the comma-separated DIRECTORIES, renews it
-//       every LEASE_MS/3, prints "ready" once a directory acknowledged it, and runs until SIGTERM
-//       or SIGINT (then unregisters and exits 0) or SIGKILL (then its lease runs out).
+//       registers NAME (int64, send) at ENDPOINT (advertised: a wildcard host is replaced) with the
+//       comma-separated DIRECTORIES, renews it every LEASE_MS/3, prints "ready" once a directory
+//       acknowledged it, and runs until SIGTERM or SIGINT (then unregisters and exits 0) or SIGKILL
+//       (then its lease runs out).
 #include "netchan/directory_endpoints.hpp"
 #include "netchan/directory_registrar.hpp"
 
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
     e.name = argv[2];
     e.type = "int64";
     e.direction = netchan::dir::send;
-    e.endpoints = {argv[3]};
+    e.endpoints = {netchan::advertised_endpoint(argv[3])}; // as an exporter registers
     reg.add(e);
     if (reg.sync(std::chrono::seconds(10))) {
         std::printf("ready\n");
