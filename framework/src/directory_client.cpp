@@ -34,6 +34,7 @@ public:
         : timeout_(timeout), events_(std::move(events)) {
         for (auto& ep : endpoints) {
             links_.push_back(std::make_unique<directory_link>(std::move(ep)));
+            (void)links_.back()->socket(); // a malformed endpoint is a transport_error now
         }
         // Subscribe before returning, so that an unreachable directory is the caller's error.
         const auto per_link = timeout / static_cast<long>(links_.size());
@@ -166,6 +167,7 @@ directory_client::directory_client(std::vector<std::string> endpoints,
     }
     for (const auto& ep : endpoints_) {
         links_.push_back(std::make_unique<detail::directory_link>(ep));
+        (void)links_.back()->socket(); // a malformed endpoint is a transport_error now
     }
 }
 

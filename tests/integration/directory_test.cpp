@@ -249,6 +249,14 @@ TEST_CASE("directory: an unreachable directory is a directory_error naming it in
     CHECK(std::chrono::steady_clock::now() - start < 3s);
 }
 
+TEST_CASE("directory: a malformed directory endpoint is an error at once", "[directory]") {
+    CHECK_THROWS_AS(directory_client({"bogus://x"}, quick()), netchan::transport_error);
+    CHECK_THROWS_AS(directory_client(std::vector<std::string>{}, quick()), netchan::error);
+    CHECK_THROWS_AS(directory_registrar({"tcp://"}), netchan::transport_error);
+    CHECK_THROWS_AS(directory_registrar({"tcp://127.0.0.1:1"}, std::chrono::milliseconds(5)),
+                    netchan::error);
+}
+
 TEST_CASE("directory: a watch sees added renewed and gone", "[directory][watch]") {
     directory_server dir("tcp://127.0.0.1:*", short_leases());
     directory_client client({dir.endpoint()}, quick());

@@ -62,7 +62,7 @@ private:
 /// Thread-safe: queries from several threads take turns.
 class directory_client {
 public:
-    /// Throws error when `endpoints` is empty.
+    /// Throws error when `endpoints` is empty, transport_error for a malformed endpoint.
     explicit directory_client(std::vector<std::string> endpoints,
                               directory_client_options options = {});
     ~directory_client();
