@@ -1,0 +1,13 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+// Each subcommand adds itself to the app; main.cpp calls them in the order of `netchan --help`.
+namespace netchan::cli {
+
+void add_directory_command(CLI::App& app);
+void add_ls_command(CLI::App& app);
+void add_resolve_command(CLI::App& app);
+void add_watch_command(CLI::App& app);
+
+} // namespace netchan::cli
