@@ -609,6 +609,26 @@ TEST_CASE("typed_json: msgpack_to_json refuses malformed bytes and bytes over a 
           json::parse("[1,2]"));
 }
 
+TEST_CASE("typed_json: only well-formed UTF-8 strings are printed", "[typed_json]") {
+    const auto t = type_of<std::string>();
+    const std::string emoji = "\xf0\x9f\x99\x82 \xe2\x82\xac \xc3\xa9";
+    CHECK(netchan::msgpack_to_json(t, netchan::encode(emoji)) == json(emoji));
+    for (const std::string bad : {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                  "\xe2\x82", "a\x80", "\xf8"}) {
+        INFO(bad.size());
+        CHECK_THROWS_WITH(netchan::msgpack_to_json(t, netchan::encode(bad)),
+                          Catch::Contains("not valid UTF-8"));
+    }
+}
+
+TEST_CASE("typed_json: deeply nested JSON is refused by the type not by the stack",
+          "[typed_json]") {
+    const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+    CHECK_THROWS_WITH(
+        netchan::json_line_to_msgpack(netchan::parse_type("array<array<int8>>"), deep),
+        "netchan: at $[0][0]: expected int8, found array of 1 elements");
+}
+
 // -- robustness --------------------------------------------------------------------------------
 
 namespace {
