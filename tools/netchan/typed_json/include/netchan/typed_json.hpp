@@ -38,7 +38,7 @@
 // - tuple<...>: a JSON array with exactly one element per member.
 // - Name{f:T,...}: a JSON object with every field present and no other key (an unknown key is
 //   refused, so a typo is not silently dropped); written as a msgpack map of field name to value
-//   in declaration order. Printed as a JSON object (its keys in JSON's own order).
+//   in declaration order. Printed as a JSON object whose keys nlohmann::json sorts by name.
 // Error paths are written from the root `$`, then `.field` for a struct field or string key and
 // `[i]` for an array, tuple or pair element: `$.points[2].x`.
 
@@ -82,7 +82,8 @@ private:
 /// Accepts exactly what netchan::decode of the C++ type accepts, within limits (default: those of
 /// netchan::decode). Throws decode_error for bytes that are malformed, truncated, followed by
 /// trailing bytes, over a limit or of another type; its expected() is the descriptor of the part
-/// that failed and its found() says what was there and where: `string(3) at $.points[2].x`.
+/// that failed (the whole type when the bytes do not parse) and its found() says what was there
+/// and where: `string(3) at $.points[2].x`.
 /// @threadsafe (reentrant; bytes must not change during the call)
 [[nodiscard]] nlohmann::json msgpack_to_json(const value_type& t, std::span<const std::byte> bytes,
                                              const decode_limits& limits = {});
