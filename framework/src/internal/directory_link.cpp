@@ -33,8 +33,16 @@ zmq::socket_t& directory_link::socket() {
         }
         connect(s, endpoint_);
         socket_ = std::move(s);
+        internal::socket_opened(); // see there: the context waits at exit only for counted ones
     }
     return *socket_;
+}
+
+void directory_link::reset() noexcept {
+    if (socket_) {
+        socket_.reset();
+        internal::socket_closed();
+    }
 }
 
 bool directory_link::try_send(std::span<const std::byte> bytes) noexcept {

@@ -35,8 +35,12 @@ public:
     /// message does not parse (a directory never sends those; they are dropped).
     std::optional<internal::dirproto::message> try_recv();
 
+    ~directory_link() { reset(); }
+    directory_link(const directory_link&) = delete;
+    directory_link& operator=(const directory_link&) = delete;
+
     /// Closes the socket; the next use connects afresh.
-    void reset() noexcept { socket_.reset(); }
+    void reset() noexcept;
 
 private:
     std::string endpoint_;
