@@ -1,5 +1,8 @@
 #include "netchan/exporter.hpp"
 
+#include "netchan/directory_endpoints.hpp"
+#include "netchan/directory_registrar.hpp"
+
 #include "internal/io_loop.hpp"
 #include "internal/registry.hpp"
 #include "internal/sent_values.hpp"
@@ -11,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -137,9 +141,14 @@ public:
         endpoint_ = bind(sock, endpoint);
         loop_.start(std::move(sock), *this, std::chrono::milliseconds(100));
         internal::register_exporter(endpoint_, this);
+        if (!options_.directories.empty()) {
+            registrar_.emplace(options_.directories, options_.lease,
+                               [this](const std::string& name) { return counters(name); });
+        }
     }
 
     ~exporter_impl() override {
+        registrar_.reset(); // unregisters while the exports still answer for their counters
         internal::unregister_exporter(endpoint_);
         std::vector<std::unique_ptr<export_entry>> all;
         loop_.call([&] {
@@ -180,6 +189,14 @@ public:
             throw error("netchan: a channel named '" + name + "' is already exported at " +
                         endpoint_);
         }
+        if (registrar_) {
+            directory_entry entry;
+            entry.name = name;
+            entry.type = raw->p->type();
+            entry.direction = d;
+            entry.endpoints = {advertised_endpoint(endpoint_)};
+            registrar_->add(std::move(entry));
+        }
         if (raw->d == dir::send) {
             const std::uint64_t id = raw->id;
             raw->watch.wake = [this, id] { loop_.post([this, id] { service(id); }); };
@@ -213,6 +230,9 @@ public:
         if (!e) {
             throw error("netchan: no channel named '" + name + "' is exported at " + endpoint_);
         }
+        if (registrar_) {
+            registrar_->remove(name);
+        }
         stop_pump(*e);
         // Kept until the exporter goes: a sender may still be inside the entry's observer
         // callback it loaded just before stop_pump() unregistered it.
@@ -240,6 +260,28 @@ public:
                 return true;
             },
             timeout);
+    }
+
+    bool wait_registered(std::chrono::milliseconds timeout) {
+        return registrar_ && registrar_->sync(timeout);
+    }
+
+    // What `netchan stat` shows, refreshed with each renewal (on the registrar's thread).
+    std::map<std::string, std::uint64_t> counters(const std::string& name) {
+        try {
+            const export_stats s = stats(name);
+            return {{"sent", s.sent},
+                    {"received", s.received},
+                    {"acknowledged", s.acknowledged},
+                    {"in_flight", s.in_flight},
+                    {"importers", s.importers},
+                    {"errors", s.errors},
+                    {"redelivered", s.redelivered},
+                    {"duplicates_dropped", s.duplicates_dropped},
+                    {"peers_lost", s.peers_lost}};
+        } catch (const error&) {
+            return {}; // hung up meanwhile
+        }
     }
 
     export_stats stats(const std::string& name) {
@@ -790,6 +832,7 @@ private:
     chan<error_event> errors_;
     std::string endpoint_;
     io_loop loop_; // declared after what its handlers use: it stops first
+    std::optional<directory_registrar> registrar_; // with options_.directories
     // Loop-thread only:
     std::uint64_t next_id_ = random_first_id();
     std::map<std::string, std::chrono::steady_clock::time_point> last_heard_; // by peer
@@ -828,6 +871,10 @@ void exporter::hangup(const std::string& name) {
 
 bool exporter::drain(std::chrono::milliseconds timeout) {
     return impl_->wait_acknowledged(timeout, true);
+}
+
+bool exporter::wait_registered(std::chrono::milliseconds timeout) {
+    return impl_->wait_registered(timeout);
 }
 
 bool exporter::sync(std::chrono::milliseconds timeout) {

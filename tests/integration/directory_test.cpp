@@ -5,6 +5,7 @@
 
 #include "directory_fixture.hpp"
 #include "internal/directory_protocol.hpp"
+#include "net_fixture.hpp"
 #include <catch2/catch.hpp>
 #include <msgpack.hpp>
 #include <unistd.h>
@@ -376,4 +377,43 @@ TEST_CASE("directory: a flood of requests from a peer that never reads leaves it
     REQUIRE(reg.sync(5s));
     directory_client client({dir.endpoint()}, quick());
     CHECK(client.resolve("still").size() == 1);
+}
+
+TEST_CASE("directory: an exporter registers its exports with their counters until hangup",
+          "[directory]") {
+    directory_server dir("tcp://127.0.0.1:*", short_leases());
+    netchan::exporter_options o;
+    o.directories = {dir.endpoint()};
+    o.lease = 300ms;
+    netchan::exporter exp("tcp://127.0.0.1:*", o);
+    netchan::chan<std::int64_t> jobs(8);
+    netchan::chan<std::string> logs(8);
+    exp.export_chan("jobs", jobs, netchan::dir::send);
+    exp.export_chan("logs", logs, netchan::dir::recv);
+    REQUIRE(exp.wait_registered(2s));
+
+    directory_client client({dir.endpoint()}, quick());
+    const auto found = client.resolve("jobs");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].type == "int64");
+    CHECK(found[0].direction == netchan::dir::send);
+    CHECK(found[0].endpoints == std::vector<std::string>{exp.endpoint()});
+    CHECK(client.resolve("logs").at(0).direction == netchan::dir::recv);
+
+    // What an importer found there works, and the counters follow with the renewals.
+    netchan::importer imp(found[0].endpoints[0], netchan::test::wire_only());
+    auto in = imp.import_chan<std::int64_t>("jobs", netchan::dir::recv);
+    jobs.send(7);
+    CHECK(in.recv_for(5s) == 7);
+    CHECK(eventually(
+        [&] {
+            const auto e = client.resolve("jobs");
+            return !e.empty() && e[0].counters.count("sent") != 0 &&
+                   e[0].counters.at("sent") == 1 && e[0].counters.at("importers") == 1;
+        },
+        3s));
+
+    exp.hangup("logs");
+    CHECK(eventually([&] { return client.resolve("logs").empty(); }, 2s));
+    CHECK(client.resolve("jobs").size() == 1);
 }

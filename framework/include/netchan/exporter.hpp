@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace netchan {
 
@@ -46,6 +47,11 @@ struct exporter_options {
     /// An importer not heard from for this long is lost: what it held unacknowledged goes to the
     /// other importers (or waits for the next one).
     std::chrono::milliseconds peer_timeout{2500};
+    /// Directories to register every export with (see directory_endpoints()); none: exports
+    /// are found by this exporter's endpoint only. Registrations are renewed, with the export's
+    /// counters, every lease/3, and end when the export or the exporter does.
+    std::vector<std::string> directories{};
+    std::chrono::milliseconds lease{5000}; ///< how long a registration outlives this process
 };
 
 /// Makes local channels available to other processes under names (Go's netchan Exporter).
@@ -102,6 +108,10 @@ public:
 
     /// Returns the counters of export `name`. Throws error for an unknown name.
     [[nodiscard]] export_stats stats(const std::string& name) const;
+
+    /// Waits until a directory has every export added so far (so that importers resolving a
+    /// name find it). Returns false on timeout, and at once without directories.
+    [[nodiscard]] bool wait_registered(std::chrono::milliseconds timeout);
 
     /// Returns the stream of asynchronous errors (bad frames, lost peers, bad values).
     [[nodiscard]] chan<error_event> errors() const;
