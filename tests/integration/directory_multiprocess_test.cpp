@@ -8,9 +8,11 @@
 #include <nlohmann/json.hpp>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -239,4 +241,99 @@ TEST_CASE("directory processes: a wildcard bind is registered with the advertise
     const auto found = client_of(dir.endpoint()).resolve("wide");
     REQUIRE(found.size() == 1);
     CHECK(found[0].endpoints == std::vector<std::string>{"tcp://127.0.0.1:6010"});
+}
+
+namespace {
+
+// `netchan ARGS...` fed with `input` on stdin (through sh), stderr joined to stdout.
+std::vector<std::string> piped(const std::string& input, const std::string& args) {
+    return {"/bin/sh", "-c", "printf '" + input + "' | " + cli + " " + args + " 2>&1"};
+}
+
+// Reads every line a child prints, on a thread of its own (children must not block on a full
+// pipe while another is read), until the end of its output or `limit`.
+class line_reader {
+public:
+    line_reader(child_process& p, std::chrono::milliseconds limit)
+        : thread_([&p, limit, this] {
+              while (auto l = p.read_line(limit)) {
+                  lines_.push_back(*l);
+              }
+          }) {}
+    std::vector<std::string> lines() {
+        thread_.join();
+        return lines_;
+    }
+
+private:
+    std::vector<std::string> lines_;
+    std::thread thread_;
+};
+
+} // namespace
+
+TEST_CASE("cli: stdin's numbers exported for sending reach three recv processes exactly once",
+          "[cli]") {
+    directory_proc dir(netchan::test::fresh_ipc_endpoint("cli"), 2000);
+    child_process exporter({"/bin/sh", "-c",
+                            "seq 1 100000 | " + cli + " export nums --type int64 --send " +
+                                "--listen tcp://127.0.0.1:* --directory " + dir.endpoint()});
+    auto client = client_of(dir.endpoint());
+    REQUIRE(eventually([&] { return client.resolve("nums").size() == 1; }, 5s));
+
+    std::vector<std::unique_ptr<child_process>> receivers;
+    std::vector<std::unique_ptr<line_reader>> readers;
+    for (int i = 0; i < 3; ++i) {
+        receivers.push_back(std::make_unique<child_process>(
+            std::vector<std::string>{cli, "recv", "nums", "--directory", dir.endpoint()}));
+        readers.push_back(std::make_unique<line_reader>(*receivers.back(), 60s));
+    }
+    std::vector<int> seen(100001, 0);
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < readers.size(); ++i) {
+        for (const auto& l : readers[i]->lines()) {
+            const long v = std::stol(l);
+            REQUIRE(v >= 1);
+            REQUIRE(v <= 100000);
+            ++seen[static_cast<std::size_t>(v)];
+            ++total;
+        }
+        CHECK(receivers[i]->wait(10s) == 0);
+    }
+    CHECK(total == 100000);
+    CHECK(std::count(seen.begin() + 1, seen.end(), 1) == 100000);
+    CHECK(exporter.wait(10s) == 0);
+}
+
+TEST_CASE("cli: send delivers stdin's lines to an export for receiving", "[cli]") {
+    directory_proc dir(netchan::test::fresh_ipc_endpoint("cli"), 2000);
+    child_process sink({cli, "export", "sink", "--type", "string", "--recv", "--listen",
+                        "tcp://127.0.0.1:*", "--directory", dir.endpoint()});
+    auto client = client_of(dir.endpoint());
+    REQUIRE(eventually([&] { return client.resolve("sink").size() == 1; }, 5s));
+
+    child_process ok(piped("\"a\"\\n\\n\"b c\"\\n", "send sink --directory " + dir.endpoint()));
+    CHECK(ok.wait(10s) == 0);
+    CHECK(sink.read_line(5s) == "\"a\"");
+    CHECK(sink.read_line(5s) == "\"b c\"");
+
+    // A line that does not fit the type stops the send there, naming the line; nothing of it
+    // arrives, what came before it does.
+    child_process bad(piped("\"c\"\\n42\\n\"d\"\\n", "send sink --directory " + dir.endpoint()));
+    const auto message = bad.read_line(10s);
+    REQUIRE(message);
+    CHECK(message->find("line 2") != std::string::npos);
+    CHECK(message->find("expected string") != std::string::npos);
+    CHECK(bad.wait(10s) == 1);
+    CHECK(sink.read_line(5s) == "\"c\"");
+    CHECK_FALSE(sink.read_line(500ms)); // neither 42 nor "d"
+
+    // The wrong command for the direction, and an unknown name.
+    const auto wrong = run_cli({"recv", "sink", "--directory", dir.endpoint()});
+    CHECK(wrong.code == 1);
+    const auto unknown = run_cli({"recv", "nothing", "--directory", dir.endpoint()});
+    CHECK(unknown.code == 2);
+
+    sink.kill(SIGTERM);
+    CHECK(sink.wait(5s) == 0);
 }

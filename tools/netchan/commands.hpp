@@ -9,5 +9,9 @@ void add_directory_command(CLI::App& app);
 void add_ls_command(CLI::App& app);
 void add_resolve_command(CLI::App& app);
 void add_watch_command(CLI::App& app);
+void add_stat_command(CLI::App& app);
+void add_export_command(CLI::App& app);
+void add_send_command(CLI::App& app);
+void add_recv_command(CLI::App& app);
 
 } // namespace netchan::cli

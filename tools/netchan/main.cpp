@@ -14,6 +14,10 @@ int main(int argc, char** argv) {
     netchan::cli::add_ls_command(app);
     netchan::cli::add_resolve_command(app);
     netchan::cli::add_watch_command(app);
+    netchan::cli::add_stat_command(app);
+    netchan::cli::add_export_command(app);
+    netchan::cli::add_send_command(app);
+    netchan::cli::add_recv_command(app);
     try {
         app.parse(argc, argv);
         return 0;
