@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs the main demo: a word-count pipeline across several processes.
+# Sets up, builds and runs the main demo: a word-count pipeline across processes that find
+# each other through an embedded directory, with `netchan ls` shown while it runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 echo
-echo "== demo: word count across processes (a ventilator, 3 workers and a sink, over netchan) =="
-build/bin/wordcount --workers 3 --megabytes 32
+echo "== demo: word count across processes (a ventilator and a sink, 3 worker processes) =="
+build/bin/wordcount --workers 3 --megabytes 128

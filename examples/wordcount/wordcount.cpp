@@ -5,10 +5,11 @@
 // sink's).
 //
 //   wordcount [--workers K] [--megabytes M] [FILE...]
-//       runs the pipeline: ventilator and sink here, K workers as child processes; counts FILEs,
-//       or M megabytes of generated text; checks the result against a count in this process
-//   wordcount worker ENDPOINT
-//       one worker, for the ventilator and sink exported at ENDPOINT
+//       runs the pipeline: a directory, the ventilator and the sink here, K workers as child
+//       processes that find the channels by name; counts FILEs, or M megabytes of generated
+//       text; shows `netchan ls` while it runs; checks the result against a count in this process
+//   wordcount worker DIRECTORY
+//       one worker, finding "wc.chunks" and "wc.counts" through the directory at DIRECTORY
 #include "netchan/netchan.hpp"
 
 #include <sys/wait.h>
@@ -25,6 +26,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -66,8 +68,18 @@ counts count_words(std::string_view text) {
     return {n.begin(), n.end()};
 }
 
-int worker(const std::string& endpoint) {
-    netchan::importer imp(endpoint);
+// The endpoint of the export `name`, found through the directory.
+std::string find(const std::string& directory, const std::string& name) {
+    netchan::directory_client client({directory});
+    const auto entries = client.resolve(name);
+    if (entries.empty()) {
+        throw netchan::error("no export named " + name + " in the directory");
+    }
+    return entries.front().endpoints.front();
+}
+
+int worker(const std::string& directory) {
+    netchan::importer imp(find(directory, "wc.chunks"));
     auto chunks = imp.import_chan<chunk>("wc.chunks", dir::recv, 4);
     auto partial = imp.import_chan<counts>("wc.counts", dir::send, 4);
     for (const auto& c : chunks) {
@@ -110,30 +122,76 @@ std::vector<std::string_view> cut(std::string_view text) {
     return out;
 }
 
-pid_t spawn_worker(const std::string& endpoint) {
+// Runs `path args...` and waits for it.
+void run_program(const std::string& path, std::vector<std::string> args) {
     const pid_t pid = ::fork();
     if (pid == 0) {
-        ::execl("/proc/self/exe", "wordcount", "worker", endpoint.c_str(), nullptr);
+        std::vector<char*> argv{const_cast<char*>(path.c_str())};
+        for (auto& a : args) {
+            argv.push_back(a.data());
+        }
+        argv.push_back(nullptr);
+        ::execv(path.c_str(), argv.data());
+        ::_exit(127);
+    }
+    ::waitpid(pid, nullptr, 0);
+}
+
+pid_t spawn_worker(const std::string& directory) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::execl("/proc/self/exe", "wordcount", "worker", directory.c_str(), nullptr);
         ::_exit(127);
     }
     return pid;
 }
 
+// The netchan CLI next to this program, if it was built.
+std::string cli_path() {
+    char self[4096];
+    const auto n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        return {};
+    }
+    std::string dir(self, static_cast<std::size_t>(n));
+    dir = dir.substr(0, dir.rfind('/'));
+    const std::string path = dir + "/netchan";
+    return ::access(path.c_str(), X_OK) == 0 ? path : std::string();
+}
+
 int run(int workers, const std::string& text, const std::string& what) {
-    netchan::exporter exp("tcp://127.0.0.1:*");
+    netchan::directory_server directory("tcp://127.0.0.1:*"); // embedded: one command runs all
+    netchan::exporter_options options;
+    options.directories = {directory.endpoint()};
+    options.lease = 900ms; // renewed, with fresh counters, every 300 ms: ls shows the workers
+    netchan::exporter exp("tcp://127.0.0.1:*", options);
     netchan::chan<chunk> chunks(16);
     netchan::chan<counts> partials(16);
     exp.export_chan("wc.chunks", chunks, dir::send);
     exp.export_chan("wc.counts", partials, dir::recv, {.close_when_importers_done = true});
-    std::printf("counting %s with %d worker processes (ventilator and sink at %s)\n", what.c_str(),
-                workers, exp.endpoint().c_str());
+    if (!exp.wait_registered(5s)) {
+        throw netchan::error("the directory did not take the exports");
+    }
+    std::printf("counting %s with %d worker processes (directory at %s)\n", what.c_str(), workers,
+                directory.endpoint().c_str());
     std::fflush(stdout);
 
     const auto start = std::chrono::steady_clock::now();
     std::vector<pid_t> pids;
     for (int i = 0; i < workers; ++i) {
-        pids.push_back(spawn_worker(exp.endpoint()));
+        pids.push_back(spawn_worker(directory.endpoint()));
     }
+    std::jthread show([&] { // what an operator sees from another terminal meanwhile
+        const auto cli = cli_path();
+        if (cli.empty()) {
+            return;
+        }
+        std::this_thread::sleep_for(400ms);
+        std::printf("$ netchan ls --directory %s   (while it runs)\n",
+                    directory.endpoint().c_str());
+        std::fflush(stdout);
+        run_program(cli, {"ls", "--directory", directory.endpoint()});
+    });
     std::jthread ventilator([&] {
         std::int64_t id = 0;
         for (auto piece : cut(text)) {
@@ -149,6 +207,7 @@ int run(int workers, const std::string& text, const std::string& what) {
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    show.join();
     bool ok = true;
     for (pid_t pid : pids) {
         int status = 0;
