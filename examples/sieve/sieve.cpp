@@ -4,11 +4,12 @@
 //   sieve [--local] N     prints the first N primes, all actors in this process
 //   sieve --procs P N     the same, with the chain spread over P processes: each runs a stretch
 //                         of filters and hands what passes them to the next over a network
-//                         channel; this process prints what each stretch found, in order
-//   sieve stage COUNT [UPSTREAM]
-//                         one stretch (for --procs): finds COUNT primes in what UPSTREAM's
-//                         export "sieve.rest" sends (or in 2, 3, 4, ... without UPSTREAM),
-//                         prints them, and exports what passes its filters as "sieve.rest"
+//                         channel found through a directory (run here); this process prints
+//                         what each stretch found, in order
+//   sieve stage DIRECTORY K COUNT
+//                         stretch K (for --procs): finds COUNT primes in what stretch K-1
+//                         exports as "sieve.rest.K-1" (or in 2, 3, 4, ... for K = 0), prints
+//                         them, and exports what passes its filters as "sieve.rest.K"
 #include "netchan/netchan.hpp"
 
 #include <sys/wait.h>
@@ -18,6 +19,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -80,19 +82,29 @@ int run_local(long n) {
 }
 
 // One stretch of the chain, in a process of its own.
-int run_stage(long count, const char* upstream) {
-    netchan::exporter exp("tcp://127.0.0.1:*");
+int run_stage(const std::string& directory, long k, long count) {
+    netchan::exporter_options options;
+    options.directories = {directory};
+    netchan::exporter exp("tcp://127.0.0.1:*", options);
     netchan::chan<long> rest(link_capacity);
-    exp.export_chan("sieve.rest", rest, netchan::dir::send);
-    std::printf("ready %s\n", exp.endpoint().c_str());
+    exp.export_chan("sieve.rest." + std::to_string(k), rest, netchan::dir::send);
+    if (!exp.wait_registered(std::chrono::seconds(5))) {
+        throw netchan::error("the directory did not take the export");
+    }
+    std::printf("ready\n");
     std::fflush(stdout);
 
     netchan::actor_group actors;
     std::optional<netchan::importer> imp;
     netchan::chan<long> source(link_capacity);
-    if (upstream != nullptr) {
-        imp.emplace(upstream);
-        source = imp->import_chan<long>("sieve.rest", netchan::dir::recv, link_capacity);
+    if (k > 0) { // the previous stretch registered before this one started
+        const std::string upstream = "sieve.rest." + std::to_string(k - 1);
+        const auto found = netchan::directory_client({directory}).resolve(upstream);
+        if (found.empty()) {
+            throw netchan::error("no " + upstream + " in the directory");
+        }
+        imp.emplace(found.front().endpoints.front());
+        source = imp->import_chan<long>(upstream, netchan::dir::recv, link_capacity);
     } else {
         actors.spawn(generate, source);
     }
@@ -156,21 +168,16 @@ private:
 
 int run_procs(long procs, long n) {
     procs = std::min(procs, n);
+    netchan::directory_server directory("tcp://127.0.0.1:*"); // where the stretches find each other
     std::vector<std::unique_ptr<stage_process>> stages;
-    std::string upstream;
     for (long k = 0; k < procs; ++k) {
         const long count = n / procs + (k < n % procs ? 1 : 0);
-        std::vector<std::string> args{"stage", std::to_string(count)};
-        if (!upstream.empty()) {
-            args.push_back(upstream);
-        }
-        stages.push_back(std::make_unique<stage_process>(args));
-        const auto ready = stages.back()->line();
-        if (!ready || ready->rfind("ready ", 0) != 0) {
+        stages.push_back(std::make_unique<stage_process>(std::vector<std::string>{
+            "stage", directory.endpoint(), std::to_string(k), std::to_string(count)}));
+        if (stages.back()->line() != "ready") {
             std::fprintf(stderr, "sieve: stage %ld did not start\n", k);
             return 1;
         }
-        upstream = ready->substr(6);
     }
     long printed = 0;
     for (auto& stage : stages) { // in chain order: the primes come out sorted
@@ -206,9 +213,9 @@ std::optional<long> count_of(std::string_view arg) {
 
 int main(int argc, char** argv) {
     try {
-        if (argc >= 3 && std::strcmp(argv[1], "stage") == 0) {
-            const auto count = count_of(argv[2]);
-            return count ? run_stage(*count, argc > 3 ? argv[3] : nullptr) : usage();
+        if (argc == 5 && std::strcmp(argv[1], "stage") == 0) {
+            const auto count = count_of(argv[4]);
+            return count ? run_stage(argv[2], std::atol(argv[3]), *count) : usage();
         }
         long procs = 0;
         std::optional<long> n;

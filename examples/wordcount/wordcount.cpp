@@ -4,10 +4,12 @@
 // (close propagates: the ventilator's close ends the workers' loops, the workers' closes end the
 // sink's).
 //
-//   wordcount [--workers K] [--megabytes M] [FILE...]
+//   wordcount [--workers K] [--megabytes M] [--directory D --listen ENDPOINT] [FILE...]
 //       runs the pipeline: a directory, the ventilator and the sink here, K workers as child
 //       processes that find the channels by name; counts FILEs, or M megabytes of generated
-//       text; shows `netchan ls` while it runs; checks the result against a count in this process
+//       text; shows `netchan ls` while it runs; checks the result against a count in this process.
+//       With --directory it uses that directory instead of its own, and with --workers 0 it
+//       waits for workers started elsewhere (on other machines: see examples/cluster)
 //   wordcount worker DIRECTORY
 //       one worker, finding "wc.chunks" and "wc.counts" through the directory at DIRECTORY
 #include "netchan/netchan.hpp"
@@ -23,6 +25,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -68,14 +71,21 @@ counts count_words(std::string_view text) {
     return {n.begin(), n.end()};
 }
 
-// The endpoint of the export `name`, found through the directory.
+// The endpoint of the export `name`, found through the directory (waiting a while for it: a
+// worker may start before the ventilator).
 std::string find(const std::string& directory, const std::string& name) {
     netchan::directory_client client({directory});
-    const auto entries = client.resolve(name);
-    if (entries.empty()) {
-        throw netchan::error("no export named " + name + " in the directory");
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    for (;;) {
+        const auto entries = client.resolve(name);
+        if (!entries.empty()) {
+            return entries.front().endpoints.front();
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            throw netchan::error("no export named " + name + " in the directory at " + directory);
+        }
+        std::this_thread::sleep_for(200ms);
     }
-    return entries.front().endpoints.front();
 }
 
 int worker(const std::string& directory) {
@@ -159,12 +169,25 @@ std::string cli_path() {
     return ::access(path.c_str(), X_OK) == 0 ? path : std::string();
 }
 
-int run(int workers, const std::string& text, const std::string& what) {
-    netchan::directory_server directory("tcp://127.0.0.1:*"); // embedded: one command runs all
+struct settings {
+    int workers = 3;
+    double megabytes = 8;
+    std::string directory;                    // empty: run one here
+    std::string listen = "tcp://127.0.0.1:*"; // where the ventilator and the sink are exported
+    std::vector<std::string> files;
+};
+
+int run(const settings& cfg, const std::string& text, const std::string& what) {
+    std::optional<netchan::directory_server> own; // embedded: one command runs all
+    if (cfg.directory.empty()) {
+        own.emplace("tcp://127.0.0.1:*");
+    }
+    const std::string directory = own ? own->endpoint() : cfg.directory;
+    const int workers = cfg.workers;
     netchan::exporter_options options;
-    options.directories = {directory.endpoint()};
+    options.directories = {directory};
     options.lease = 900ms; // renewed, with fresh counters, every 300 ms: ls shows the workers
-    netchan::exporter exp("tcp://127.0.0.1:*", options);
+    netchan::exporter exp(cfg.listen, options);
     netchan::chan<chunk> chunks(16);
     netchan::chan<counts> partials(16);
     exp.export_chan("wc.chunks", chunks, dir::send);
@@ -172,14 +195,16 @@ int run(int workers, const std::string& text, const std::string& what) {
     if (!exp.wait_registered(5s)) {
         throw netchan::error("the directory did not take the exports");
     }
-    std::printf("counting %s with %d worker processes (directory at %s)\n", what.c_str(), workers,
-                directory.endpoint().c_str());
+    const std::string by =
+        workers > 0 ? std::to_string(workers) + " worker processes" : "workers started elsewhere";
+    std::printf("counting %s with %s (directory at %s)\n", what.c_str(), by.c_str(),
+                directory.c_str());
     std::fflush(stdout);
 
     const auto start = std::chrono::steady_clock::now();
     std::vector<pid_t> pids;
     for (int i = 0; i < workers; ++i) {
-        pids.push_back(spawn_worker(directory.endpoint()));
+        pids.push_back(spawn_worker(directory));
     }
     std::jthread show([&] { // what an operator sees from another terminal meanwhile
         const auto cli = cli_path();
@@ -187,10 +212,9 @@ int run(int workers, const std::string& text, const std::string& what) {
             return;
         }
         std::this_thread::sleep_for(400ms);
-        std::printf("$ netchan ls --directory %s   (while it runs)\n",
-                    directory.endpoint().c_str());
+        std::printf("$ netchan ls --directory %s   (while it runs)\n", directory.c_str());
         std::fflush(stdout);
-        run_program(cli, {"ls", "--directory", directory.endpoint()});
+        run_program(cli, {"ls", "--directory", directory});
     });
     std::jthread ventilator([&] {
         std::int64_t id = 0;
@@ -246,27 +270,34 @@ int main(int argc, char** argv) {
         if (argc == 3 && std::strcmp(argv[1], "worker") == 0) {
             return worker(argv[2]);
         }
-        int workers = 3;
-        double megabytes = 8;
-        std::vector<std::string> files;
+        settings cfg;
         for (int i = 1; i < argc; ++i) {
             const std::string a = argv[i];
             if (a == "--workers" && i + 1 < argc) {
-                workers = std::atoi(argv[++i]);
+                cfg.workers = std::atoi(argv[++i]);
             } else if (a == "--megabytes" && i + 1 < argc) {
-                megabytes = std::atof(argv[++i]);
+                cfg.megabytes = std::atof(argv[++i]);
+            } else if (a == "--directory" && i + 1 < argc) {
+                cfg.directory = argv[++i];
+            } else if (a == "--listen" && i + 1 < argc) {
+                cfg.listen = argv[++i];
             } else if (a.rfind("--", 0) == 0) {
-                std::fprintf(stderr, "usage: wordcount [--workers K] [--megabytes M] [FILE...]\n"
-                                     "       wordcount worker ENDPOINT\n");
+                std::fprintf(stderr,
+                             "usage: wordcount [--workers K] [--megabytes M] [--directory D "
+                             "--listen ENDPOINT] [FILE...]\n"
+                             "       wordcount worker DIRECTORY\n");
                 return 2;
             } else {
-                files.push_back(a);
+                cfg.files.push_back(a);
             }
         }
-        if (workers < 1 || megabytes <= 0) {
-            std::fprintf(stderr, "wordcount: --workers and --megabytes must be positive\n");
+        if (cfg.workers < 0 || (cfg.workers == 0 && cfg.directory.empty()) || cfg.megabytes <= 0) {
+            std::fprintf(stderr, "wordcount: --megabytes must be positive, --workers too (or 0 "
+                                 "with --directory, for workers started elsewhere)\n");
             return 2;
         }
+        const double megabytes = cfg.megabytes;
+        const auto& files = cfg.files;
         std::string text;
         std::string what;
         if (files.empty()) {
@@ -287,7 +318,7 @@ int main(int argc, char** argv) {
             what = std::to_string(files.size()) + " file(s), " + std::to_string(text.size()) +
                    " bytes";
         }
-        return run(workers, text, what);
+        return run(cfg, text, what);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "wordcount: %s\n", e.what());
         return 1;
