@@ -124,8 +124,12 @@ void io_loop::stop() noexcept {
 bool io_loop::send(std::span<const std::span<const std::byte>> parts) noexcept {
     try {
         for (std::size_t i = 0; i < parts.size(); ++i) {
-            const auto flags =
-                i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+            // Never block the loop: with unlimited HWMs a send can only wait when the socket
+            // has no peer at all (an inproc binder that went away): the frame is then dropped,
+            // as for a peer that is gone, and heartbeats and resumes take it from there.
+            const auto flags = i + 1 < parts.size()
+                                   ? zmq::send_flags::sndmore | zmq::send_flags::dontwait
+                                   : zmq::send_flags::dontwait;
             if (!socket_.send(zmq::const_buffer(parts[i].data(), parts[i].size()), flags)) {
                 return false;
             }
