@@ -94,7 +94,8 @@ struct export_entry {
         std::atomic<bool> armed{false};
         std::function<void()> wake;
         void on_value_offered() noexcept override {
-            if (armed.exchange(false)) {
+            // A seq_cst load first (a plain mov on x86): no read-modify-write per value sent.
+            if (armed.load() && armed.exchange(false)) {
                 wake();
             }
         }

@@ -654,7 +654,7 @@ private:
 };
 
 void import_link::on_value_offered() noexcept {
-    if (d == dir::send && armed.exchange(false)) {
+    if (d == dir::send && armed.load() && armed.exchange(false)) { // load first: see value_watch
         importer_impl* o = owner;
         o->loop().post([o, this] { o->service(*this); });
     }
