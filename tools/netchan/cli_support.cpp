@@ -15,6 +15,14 @@ void add_directory_option(CLI::App& cmd, std::string& value) {
                        std::string(default_directory_endpoint) + ")");
 }
 
+void print_json(const std::vector<directory_entry>& entries, std::ostream& out) {
+    auto all = nlohmann::json::array();
+    for (const auto& e : entries) {
+        all.push_back(to_json(e));
+    }
+    out << all.dump() << std::endl;
+}
+
 nlohmann::json to_json(const directory_entry& e) {
     using std::chrono::duration_cast;
     using std::chrono::milliseconds;

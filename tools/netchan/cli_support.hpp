@@ -40,6 +40,9 @@ void add_directory_option(CLI::App& cmd, std::string& value);
 /// lease_ms, lease_left_ms, counters.
 nlohmann::json to_json(const directory_entry& e);
 
+/// Prints `entries` as one JSON array of to_json() objects, on one line.
+void print_json(const std::vector<directory_entry>& entries, std::ostream& out);
+
 /// Prints `entries` as an aligned table with a header line.
 void print_table(const std::vector<directory_entry>& entries, std::ostream& out);
 

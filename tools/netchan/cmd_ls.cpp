@@ -21,11 +21,7 @@ void run(const ls_options& o) {
     directory_client client(directory_endpoints(o.directory));
     const auto entries = client.list();
     if (o.json) {
-        auto out = nlohmann::json::array();
-        for (const auto& e : entries) {
-            out.push_back(to_json(e));
-        }
-        std::cout << out.dump() << std::endl;
+        print_json(entries, std::cout);
     } else {
         print_table(entries, std::cout);
         std::cout.flush();

@@ -27,11 +27,7 @@ void run(const resolve_options& o) {
                               (client.endpoints().size() > 1 ? " (and others)" : ""));
     }
     if (o.json) {
-        auto out = nlohmann::json::array();
-        for (const auto& e : entries) {
-            out.push_back(to_json(e));
-        }
-        std::cout << out.dump() << std::endl;
+        print_json(entries, std::cout);
     } else {
         print_table(entries, std::cout);
         std::cout.flush();

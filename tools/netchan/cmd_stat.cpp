@@ -28,11 +28,7 @@ void run(const stat_options& o) {
                               client.endpoints().front());
     }
     if (o.json) {
-        auto out = nlohmann::json::array();
-        for (const auto& e : entries) {
-            out.push_back(to_json(e));
-        }
-        std::cout << out.dump() << std::endl;
+        print_json(entries, std::cout);
         return;
     }
     static const char* shown[] = {"sent",      "received",    "acknowledged", "in_flight",
