@@ -71,25 +71,11 @@ counts count_words(std::string_view text) {
     return {n.begin(), n.end()};
 }
 
-// The endpoint of the export `name`, found through the directory (waiting a while for it: a
-// worker may start before the ventilator).
-std::string find(const std::string& directory, const std::string& name) {
-    netchan::directory_client client({directory});
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    for (;;) {
-        const auto entries = client.resolve(name);
-        if (!entries.empty()) {
-            return entries.front().endpoints.front();
-        }
-        if (std::chrono::steady_clock::now() > deadline) {
-            throw netchan::error("no export named " + name + " in the directory at " + directory);
-        }
-        std::this_thread::sleep_for(200ms);
-    }
-}
-
 int worker(const std::string& directory) {
-    netchan::importer imp(find(directory, "wc.chunks"));
+    // Imports by name; waits a while for the exports (a worker may start before the ventilator).
+    netchan::importer_options options;
+    options.import_timeout = 30s;
+    netchan::importer imp(netchan::directory{{directory}}, options);
     auto chunks = imp.import_chan<chunk>("wc.chunks", dir::recv, 4);
     auto partial = imp.import_chan<counts>("wc.counts", dir::send, 4);
     for (const auto& c : chunks) {

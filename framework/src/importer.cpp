@@ -1,5 +1,8 @@
 #include "netchan/importer.hpp"
 
+#include "internal/directory_importer.hpp"
+#include "internal/import_connection.hpp"
+#include "internal/import_group.hpp"
 #include "internal/io_loop.hpp"
 #include "internal/registry.hpp"
 #include "internal/sent_values.hpp"
@@ -27,8 +30,9 @@ std::span<const std::byte> bytes_of(const zmq::message_t& m) {
 
 class importer_impl;
 
-// One imported channel.
-struct import_link final : chan_observer {
+// One imported channel, from one exporter. A channel imported by name from several exporters
+// has one link per exporter, all in one import_group.
+struct import_link final : chan_observer, internal::import_group::member {
     std::uint64_t id = 0; // the exporter's link id
     std::string name;
     dir d{};
@@ -36,7 +40,8 @@ struct import_link final : chan_observer {
     std::uint64_t limit = 0; // recv: close after this many values (0: none)
     std::unique_ptr<port> p;
     importer_impl* owner = nullptr;
-    std::atomic<bool> armed{false}; // send side: the loop found the channel empty
+    internal::import_group* group = nullptr; // imported by name: the channel's other links
+    std::atomic<bool> armed{false};          // send side: the loop found the channel empty
 
     // Recv side, any thread:
     std::atomic<std::uint64_t> delivered{0};     // values put into the local channel
@@ -67,6 +72,8 @@ struct import_link final : chan_observer {
 
     void on_recv_request() noexcept override;
     void on_value_offered() noexcept override;
+    void count_consumed(std::uint64_t consumed, std::uint64_t queued) noexcept override;
+    void value_offered() noexcept override;
 
     /// Recv: the current link's sequence number of a count of values since the import began.
     std::uint64_t seq_of(std::uint64_t count) const noexcept {
@@ -74,10 +81,10 @@ struct import_link final : chan_observer {
     }
 };
 
-class importer_impl final : public io_loop::handler {
+class importer_impl final : public io_loop::handler, public internal::import_connection {
 public:
-    importer_impl(const std::string& endpoint, importer_options options)
-        : options_(options), endpoint_(endpoint), errors_(options.errors_capacity) {
+    importer_impl(const std::string& endpoint, importer_options options, chan<error_event> errors)
+        : options_(options), endpoint_(endpoint), errors_(std::move(errors)) {
         auto sock = make_socket(internal::context(), zmq::socket_type::dealer);
         // Our own routing id, so that the exporter knows us again after a reconnect.
         std::random_device rd;
@@ -121,9 +128,12 @@ public:
         return internal::find_local(endpoint_, name, type, d == dir::recv ? dir::send : dir::recv);
     }
 
+    // Imports `name` through the port `p`; with `group`, as one of the group's links. Throws
+    // error when the exporter refuses or does not answer in time.
     void add(const std::string& name, std::unique_ptr<port> p, dir d, std::size_t credit,
-             std::size_t limit) {
+             std::size_t limit, internal::import_group* group = nullptr) {
         auto l = std::make_unique<import_link>();
+        l->group = group;
         l->name = name;
         l->d = d;
         l->credit = std::max<std::size_t>(credit, 1);
@@ -179,7 +189,48 @@ public:
         }
     }
 
-    bool drain(std::chrono::milliseconds timeout) {
+    void add_link(internal::import_group& g, std::uint64_t limit) override {
+        add(g.name(), g.new_port(), g.direction(), g.credit(), limit, &g);
+    }
+
+    // Ends every link of `g` (its channel is closed already).
+    void hangup(const internal::import_group& g) override {
+        loop_.call([&] {
+            for (auto& [id, l] : links_) {
+                if (l->group == &g && !l->ended) {
+                    if (!l->resuming) {
+                        send(wire::encode(wire::hangup{id}));
+                    }
+                    end_link(*l);
+                }
+            }
+        });
+    }
+
+    // Adds the counters of every link of `g` to `sum`; returns whether there was one.
+    bool add_stats(const internal::import_group& g, import_stats& sum) override {
+        bool any = false;
+        loop_.call([&] {
+            for (auto& [id, l] : links_) {
+                if (l->group == &g) {
+                    any = true;
+                    const import_stats& s = l->stats;
+                    sum.sent += s.sent;
+                    sum.received += s.received;
+                    sum.acknowledged += s.acknowledged;
+                    sum.in_flight += in_flight(*l);
+                    sum.errors += s.errors;
+                    sum.redelivered += s.redelivered;
+                    sum.duplicates_dropped += s.duplicates_dropped;
+                    sum.peers_lost += s.peers_lost;
+                    sum.resumed += s.resumed;
+                }
+            }
+        });
+        return any;
+    }
+
+    bool drain(std::chrono::milliseconds timeout) override {
         return loop_.wait_until(
             [&] {
                 for (auto& [id, l] : links_) {
@@ -199,8 +250,7 @@ public:
             for (auto& [id, l] : links_) {
                 if (l->name == name) {
                     import_stats r = l->stats;
-                    r.in_flight =
-                        l->d == dir::send ? l->next_seq - l->acked : l->expected - l->ack_sent;
+                    r.in_flight = in_flight(*l);
                     s = r;
                 }
             }
@@ -240,6 +290,9 @@ public:
             if (!l->resuming) {
                 maybe_close_local(*l);
                 // Small remainders of consumption are acknowledged here.
+                if (l->group != nullptr) {
+                    l->group->count_now();
+                }
                 ack_consumed(*l, l->consumed_seen.load());
             }
         }
@@ -270,6 +323,10 @@ public:
 
 private:
     void report(error_event ev) { (void)errors_.try_send(std::move(ev)); }
+
+    static std::uint64_t in_flight(const import_link& l) {
+        return l.ended ? 0 : l.d == dir::send ? l.next_seq - l.acked : l.expected - l.ack_sent;
+    }
 
     void send(const std::vector<std::byte>& frame) {
         const std::span<const std::byte> parts[] = {frame};
@@ -340,6 +397,12 @@ private:
     void lose_link(import_link& l, const std::string& why) {
         ++l.stats.peers_lost;
         report({errc::peer_lost, l.name, endpoint_, why});
+        if (l.group != nullptr) {
+            // Imported by name: the importer finds the exporters again through the directory.
+            send(wire::encode(wire::hangup{l.id})); // in case it was only a network cut
+            end_link(l, options_.close_when_exporter_lost);
+            return;
+        }
         if (options_.close_when_exporter_lost || (l.limit != 0 && l.stats.received >= l.limit)) {
             end_link(l);
             return;
@@ -424,7 +487,11 @@ private:
         waiting_.erase(it);
         if (link_id != 0) {
             link->id = link_id;
-            link->p->core().observer(link.get());
+            if (link->group != nullptr) {
+                link->group->join(*link, endpoint_);
+            } else {
+                link->p->core().observer(link.get());
+            }
             import_link& l = *link;
             links_[link_id] = std::move(link);
             if (l.d == dir::send) {
@@ -467,6 +534,9 @@ private:
             } catch (const decode_error& ex) {
                 ++l->stats.errors;
                 l->delivered.fetch_add(1); // counted as consumed, so credit keeps flowing
+                if (l->group != nullptr) {
+                    l->group->skip(*l, 1);
+                }
                 report({errc::bad_value, l->name, endpoint_, ex.what()});
             }
         }
@@ -561,12 +631,28 @@ private:
         if (l.close_seen && !l.closed_local && l.expected >= l.end &&
             l.seq_of(l.delivered.load()) >= l.end) {
             l.closed_local = true;
-            l.p->close();
+            if (l.group != nullptr) {
+                l.group->finish(l); // the channel closes when every exporter's stream is done
+            } else {
+                l.p->close();
+            }
         }
     }
 
-    void end_link(import_link& l) {
+    // `finished`: a link of a group counts as a completed stream (the group closes its channel
+    // when no other link is left).
+    void end_link(import_link& l, bool finished = false) {
         l.ended = true;
+        if (l.group != nullptr) {
+            if (l.d == dir::send) { // what the exporter did not acknowledge goes to another
+                wire::value_batch again = internal::take_unacknowledged(l);
+                l.stats.redelivered += again.size();
+                l.pending.move_tail(0, again);
+                l.group->give_back(std::move(again));
+            }
+            l.group->leave(l, finished);
+            return;
+        }
         l.p->core().observer(nullptr);
         l.p->close();
     }
@@ -607,16 +693,23 @@ private:
         }
         const auto room =
             static_cast<std::size_t>(std::min<std::uint64_t>(free - l.pending.size(), 4096));
-        auto t = l.p->take_ready(l.pending, room);
+        // Values a lost link of the group gave back go first.
+        const std::size_t back = l.group != nullptr ? l.group->take_back(l.pending, room) : 0;
+        auto t = l.p->take_ready(l.pending, room - back);
+        t.count += back;
         if (t.count == 0 && !t.drained) {
-            l.armed.store(true);
+            if (l.group != nullptr) {
+                l.group->armed(l);
+            } else {
+                l.armed.store(true);
+            }
             t = l.p->take_ready(l.pending, room);
             if (t.count == 0 && !t.drained) {
                 return;
             }
             l.armed.store(false);
         }
-        if (t.drained) {
+        if (t.drained && (l.group == nullptr || l.group->given_back() == 0)) {
             l.source_done = true;
         }
         flush(l);
@@ -626,7 +719,8 @@ private:
     // room unless the application itself sent into it (then the rest waits for its next receive).
     void deliver(import_link& l) {
         try {
-            l.delivered.fetch_add(l.p->deliver_ready());
+            l.delivered.fetch_add(l.group != nullptr ? l.group->deliver(l, *l.p)
+                                                     : l.p->deliver_ready());
             // A receiver asleep already asked for the next value but may have counted before
             // this delivery was: count for it (the other half of chan_observer's handshake).
             if (l.p->core().queue(false).size() != 0) {
@@ -660,14 +754,26 @@ void import_link::on_value_offered() noexcept {
     }
 }
 
+void import_link::value_offered() noexcept {
+    importer_impl* o = owner;
+    o->loop().post([o, this] { o->service(*this); });
+}
+
 void import_link::on_recv_request() noexcept {
     if (d != dir::recv) {
+        return;
+    }
+    if (group != nullptr) {
+        group->on_recv_request(); // it knows which link each consumed value came from
         return;
     }
     // The application asks for a value: everything it took before is consumed.
     const std::uint64_t in_chan = delivered.load();
     const std::uint64_t q = p->queued();
-    const std::uint64_t consumed = in_chan > q ? in_chan - q : 0;
+    count_consumed(in_chan > q ? in_chan - q : 0, q);
+}
+
+void import_link::count_consumed(std::uint64_t consumed, std::uint64_t q) noexcept {
     std::uint64_t latest = consumed_seen.load();
     while (consumed > latest && !consumed_seen.compare_exchange_weak(latest, consumed)) {
     }
@@ -690,40 +796,59 @@ void import_link::on_recv_request() noexcept {
 
 namespace netchan {
 
+namespace internal {
+
+std::unique_ptr<import_connection> connect_exporter(const std::string& endpoint,
+                                                    const importer_options& options,
+                                                    chan<error_event> errors) {
+    return std::make_unique<detail::importer_impl>(endpoint, options, std::move(errors));
+}
+
+} // namespace internal
+
 importer::importer(const std::string& endpoint, importer_options options)
-    : impl_(std::make_unique<detail::importer_impl>(endpoint, options)) {
+    : impl_(std::make_unique<detail::importer_impl>(endpoint, options,
+                                                    chan<error_event>(options.errors_capacity))) {
+}
+
+importer::importer(const directory& where, importer_options options)
+    : named_(std::make_unique<detail::directory_importer>(where.endpoints, options)) {
 }
 
 importer::~importer() = default;
 
 std::shared_ptr<void> importer::find_local(const std::string& name, const std::type_info& type,
                                            dir d) {
-    return impl_->find_local(name, type, d);
+    return named_ ? named_->find_local(name, type, d) : impl_->find_local(name, type, d);
 }
 
-void importer::add(const std::string& name, std::unique_ptr<detail::port> p, dir d,
+void importer::add(const std::string& name, const port_factory& make_port, dir d,
                    std::size_t credit, std::size_t limit) {
-    impl_->add(name, std::move(p), d, credit, limit);
+    if (named_) {
+        named_->add(name, make_port, d, credit, limit);
+    } else {
+        impl_->add(name, make_port(), d, credit, limit);
+    }
 }
 
 void importer::hangup(const std::string& name) {
-    impl_->hangup(name);
+    named_ ? named_->hangup(name) : impl_->hangup(name);
 }
 
 bool importer::drain(std::chrono::milliseconds timeout) {
-    return impl_->drain(timeout);
+    return named_ ? named_->drain(timeout) : impl_->drain(timeout);
 }
 
 import_stats importer::stats(const std::string& name) const {
-    return impl_->stats(name);
+    return named_ ? named_->stats(name) : impl_->stats(name);
 }
 
 chan<error_event> importer::errors() const {
-    return impl_->errors();
+    return named_ ? named_->errors() : impl_->errors();
 }
 
 const std::string& importer::endpoint() const noexcept {
-    return impl_->endpoint();
+    return named_ ? named_->endpoint() : impl_->endpoint();
 }
 
 } // namespace netchan

@@ -305,6 +305,34 @@ TEST_CASE("cli: stdin's numbers exported for sending reach three recv processes 
     CHECK(exporter.wait(10s) == 0);
 }
 
+TEST_CASE("cli: recv prints the values of both exporters of a name", "[cli]") {
+    directory_proc dir(netchan::test::fresh_ipc_endpoint("cli"), 2000);
+    std::vector<std::unique_ptr<child_process>> exporters;
+    for (const char* range : {"1 500", "501 1000"}) {
+        exporters.push_back(std::make_unique<child_process>(std::vector<std::string>{
+            "/bin/sh", "-c",
+            std::string("seq ") + range + " | " + cli + " export nums --type int64 --send " +
+                "--listen tcp://127.0.0.1:* --directory " + dir.endpoint()}));
+    }
+    auto client = client_of(dir.endpoint());
+    REQUIRE(eventually([&] { return client.resolve("nums").size() == 2; }, 5s));
+
+    child_process receiver({cli, "recv", "nums", "--directory", dir.endpoint()});
+    line_reader reader(receiver, 60s);
+    std::vector<int> seen(1001, 0);
+    for (const auto& l : reader.lines()) {
+        const long v = std::stol(l);
+        REQUIRE(v >= 1);
+        REQUIRE(v <= 1000);
+        ++seen[static_cast<std::size_t>(v)];
+    }
+    CHECK(receiver.wait(10s) == 0); // both closed: recv ends
+    CHECK(std::count(seen.begin() + 1, seen.end(), 1) == 1000);
+    for (auto& e : exporters) {
+        CHECK(e->wait(10s) == 0);
+    }
+}
+
 TEST_CASE("cli: send delivers stdin's lines to an export for receiving", "[cli]") {
     directory_proc dir(netchan::test::fresh_ipc_endpoint("cli"), 2000);
     child_process sink({cli, "export", "sink", "--type", "string", "--recv", "--listen",

@@ -12,7 +12,11 @@
 //       imports NAME (dir::recv) with CREDIT, prints every value (then sleeps DELAY_US), then
 //       "closed".
 //
+// An exporter's ENDPOINT may end in "+DIRECTORY": the export is then registered with that
+// directory (lease 1.5 s). An importer's ENDPOINT "directory:DIRECTORY" imports NAME by name.
+//
 // Heartbeats every 100 ms; a peer silent for 2 s is lost.
+#include "netchan/directory_endpoints.hpp"
 #include "netchan/exporter.hpp"
 #include "netchan/importer.hpp"
 
@@ -31,11 +35,28 @@ namespace {
 constexpr auto heartbeat = 100ms;
 constexpr auto peer_timeout = 2000ms;
 
-netchan::exporter make_exporter(const char* endpoint) {
+netchan::exporter make_exporter(const std::string& endpoint) {
     netchan::exporter_options o;
     o.heartbeat_interval = heartbeat;
     o.peer_timeout = peer_timeout;
-    return netchan::exporter(endpoint, o);
+    const auto plus = endpoint.find('+');
+    if (plus == std::string::npos) {
+        return netchan::exporter(endpoint, o);
+    }
+    o.directories = {endpoint.substr(plus + 1)};
+    o.lease = 1500ms;
+    return netchan::exporter(endpoint.substr(0, plus), o);
+}
+
+netchan::importer make_importer(const std::string& endpoint) {
+    netchan::importer_options o;
+    o.heartbeat_interval = heartbeat;
+    o.peer_timeout = peer_timeout;
+    const std::string by_name = "directory:";
+    if (endpoint.starts_with(by_name)) {
+        return netchan::importer(netchan::directory{{endpoint.substr(by_name.size())}}, o);
+    }
+    return netchan::importer(endpoint, o);
 }
 
 void say(const std::string& line) {
@@ -48,6 +69,7 @@ int export_send(const char* endpoint, const std::string& name, long count, long 
     auto exp = make_exporter(endpoint);
     netchan::chan<std::int64_t> out(256); // lets the exporter batch; credit still bounds it
     exp.export_chan(name, out, netchan::dir::send);
+    (void)exp.wait_registered(10s);
     say("ready " + exp.endpoint());
 
     std::atomic<std::uint64_t> max_in_flight{0};
@@ -79,6 +101,7 @@ int export_recv(const char* endpoint, const std::string& name) {
     auto exp = make_exporter(endpoint);
     netchan::chan<std::int64_t> in(16);
     exp.export_chan(name, in, netchan::dir::recv, {.close_when_importers_done = true});
+    (void)exp.wait_registered(10s);
     say("ready " + exp.endpoint());
     for (auto v : in) {
         say("v " + std::to_string(v));
@@ -88,10 +111,7 @@ int export_recv(const char* endpoint, const std::string& name) {
 }
 
 int import_recv(const char* endpoint, const std::string& name, std::size_t credit, long delay_us) {
-    netchan::importer_options o;
-    o.heartbeat_interval = heartbeat;
-    o.peer_timeout = peer_timeout;
-    netchan::importer imp(endpoint, o);
+    auto imp = make_importer(endpoint);
     auto in = imp.import_chan<std::int64_t>(name, netchan::dir::recv, credit);
     say(std::string("ready ") + endpoint);
     for (auto v : in) {

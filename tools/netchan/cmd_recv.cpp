@@ -2,6 +2,7 @@
 // as JSON lines until it closes or COUNT have arrived. Each line is written and flushed before
 // the next value is asked for, so a recv killed with -9 loses nothing: what it had not printed
 // goes to another importer.
+#include "netchan/directory_endpoints.hpp"
 #include "netchan/importer.hpp"
 
 #include "channel_io.hpp"
@@ -25,7 +26,7 @@ struct recv_options {
 void run(const recv_options& o) {
     const directory_entry e = find_export(o.directory, o.name, dir::send);
     const value_type type = cli_type(e.type);
-    importer imp(e.endpoints.front());
+    importer imp{directory{directory_endpoints(o.directory)}}; // every exporter of the name
     auto in = imp.import_encoded(o.name, e.type, dir::recv, o.credit, o.count);
     print_json_lines(in, type, std::cout);
 }

@@ -3,10 +3,12 @@
 #include "netchan/chan.hpp"
 #include "netchan/detail/port.hpp"
 #include "netchan/dir.hpp"
+#include "netchan/directory_endpoints.hpp"
 #include "netchan/error_event.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <typeinfo>
@@ -15,11 +17,13 @@ namespace netchan {
 
 namespace detail {
 class importer_impl;
-}
+class directory_importer;
+} // namespace detail
 
 /// Settings of an importer.
 struct importer_options {
-    /// How long import_chan waits for the exporter's answer before it throws.
+    /// How long import_chan waits for the exporter's answer (and, importing by name, for an
+    /// exporter of the name to appear in the directory) before it throws.
     std::chrono::milliseconds import_timeout{5000};
     std::size_t max_frame_bytes = std::size_t{64} << 20; ///< larger frames are refused
     std::size_t errors_capacity = 1024; ///< error events kept unread before new ones are dropped
@@ -49,25 +53,35 @@ struct import_stats {
     std::uint64_t resumed = 0;            ///< times the import was attached again
 };
 
-/// Attaches to channels exported by another process (Go's netchan Importer), by name.
+/// Attaches to channels exported by other processes (Go's netchan Importer), by name.
 ///
-/// Connects one ZeroMQ DEALER socket to the exporter's endpoint; one I/O thread owns it. An
-/// imported channel is a plain chan<T>: with dir::recv this process receives what the exporter
-/// sends, with dir::send it sends into the exporter's channel. `credit` is how many values may
-/// be on their way or waiting unconsumed at the receiving side; it is also the capacity of the
-/// returned channel. When the exporter lives in this process (tcp:// or ipc://), import_chan
-/// returns the exported channel itself: no encoding, no socket.
+/// An importer made with an exporter's endpoint imports from that exporter: one ZeroMQ DEALER
+/// socket, owned by one I/O thread. An importer made with a directory finds exporters by name
+/// (DESIGN.md section 6) and imports from every exporter of the name: a recv import receives
+/// from all of them, a send import spreads its values over them as their credit allows. It
+/// follows the name: an exporter that appears later (another worker, or one restarted on
+/// another port or host) is attached; one that is lost is let go, and what it had not
+/// acknowledged goes to the others (or to the next one, for a send import).
+///
+/// An imported channel is a plain chan<T>: with dir::recv this process receives what the
+/// exporter sends, with dir::send it sends into the exporter's channel. `credit` is how many
+/// values may be on their way or waiting unconsumed at the receiving side, per exporter; it
+/// is also the capacity of the returned channel. When the exporter lives in this process
+/// (tcp:// or ipc://), import_chan returns the exported channel itself: no encoding, no socket.
 ///
 /// @code
-/// netchan::importer imp(exporter_endpoint);
+/// netchan::importer imp{netchan::directory{}};  // or imp{exporter_endpoint}
 /// netchan::chan<int> jobs = imp.import_chan<int>("jobs", netchan::dir::recv, 32);
-/// for (int j : jobs) handle(j);   // until the exporter closes its channel
+/// for (int j : jobs) handle(j);   // until every exporter closed its channel
 /// @endcode
 /// Thread-safe.
 class importer {
 public:
     /// Connects to the exporter at `endpoint` (connection is asynchronous, as in ZeroMQ).
     explicit importer(const std::string& endpoint, importer_options options = {});
+    /// Imports by name through the directories `where` (several: any that answers). Throws
+    /// error when the list is empty or an endpoint is malformed.
+    explicit importer(const directory& where, importer_options options = {});
     /// Hangs up every import, closes their channels and stops, without waiting for
     /// acknowledgements (use drain()).
     ~importer();
@@ -75,20 +89,23 @@ public:
     importer& operator=(const importer&) = delete;
 
     /// Imports the channel `name` of value type T for direction `d` of this side. Throws error
-    /// naming the channel when it is unknown, exported for the same direction, of another type
-    /// (naming both type descriptors), or when the exporter does not answer in time.
+    /// naming the channel when it is unknown (by name: when no exporter of it appears within
+    /// the import timeout), exported for the same direction, of another type (naming both type
+    /// descriptors), or when the exporter does not answer in time; directory_error when no
+    /// directory answers.
     template <class T>
     [[nodiscard]] chan<T> import_chan(const std::string& name, dir d, std::size_t credit = 64) {
         if (auto local = find_local(name, typeid(T), d)) {
             return *static_cast<chan<T>*>(local.get());
         }
         chan<T> ch(credit);
-        add(name, std::make_unique<detail::typed_port<T>>(ch), d, credit, 0);
+        add(name, ports_of(ch), d, credit, 0);
         return ch;
     }
 
     /// Imports `name` for receiving and closes the channel after `n` values. Never the local
-    /// fast path: the exporter sends exactly `n` values (or fewer if it closes first).
+    /// fast path: the exporter sends exactly `n` values (or fewer if it closes first). By name,
+    /// from one exporter of the name.
     template <class T>
     [[nodiscard]] chan<T> import_n(const std::string& name, std::size_t n,
                                    std::size_t credit = 64) {
@@ -97,7 +114,7 @@ public:
             ch.close();
             return ch;
         }
-        add(name, std::make_unique<detail::typed_port<T>>(ch), dir::recv, credit, n);
+        add(name, ports_of(ch), dir::recv, credit, n);
         return ch;
     }
 
@@ -108,7 +125,9 @@ public:
                                                dir d, std::size_t credit = 64,
                                                std::size_t limit = 0) {
         chan<encoded> ch(credit);
-        add(name, std::make_unique<detail::typed_port<encoded>>(ch, type), d, credit, limit);
+        add(
+            name, [ch, type] { return std::make_unique<detail::typed_port<encoded>>(ch, type); }, d,
+            credit, limit);
         return ch;
     }
 
@@ -126,15 +145,24 @@ public:
     /// Returns the stream of asynchronous errors (bad values, hang-ups, bad frames).
     [[nodiscard]] chan<error_event> errors() const;
 
-    /// Returns the exporter endpoint this importer talks to.
+    /// Returns the exporter endpoint this importer talks to, or its directories (comma-separated).
     [[nodiscard]] const std::string& endpoint() const noexcept;
 
 private:
+    /// Makes a port on one channel; an import by name makes one per exporter.
+    using port_factory = std::function<std::unique_ptr<detail::port>()>;
+
+    template <class T>
+    static port_factory ports_of(const chan<T>& ch) {
+        return [ch] { return std::make_unique<detail::typed_port<T>>(ch); };
+    }
+
     std::shared_ptr<void> find_local(const std::string& name, const std::type_info& type, dir d);
-    void add(const std::string& name, std::unique_ptr<detail::port> p, dir d, std::size_t credit,
+    void add(const std::string& name, const port_factory& make_port, dir d, std::size_t credit,
              std::size_t limit);
 
-    std::unique_ptr<detail::importer_impl> impl_;
+    std::unique_ptr<detail::importer_impl> impl_;       // by endpoint
+    std::unique_ptr<detail::directory_importer> named_; // by name, through directories
 };
 
 } // namespace netchan
