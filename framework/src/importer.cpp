@@ -68,12 +68,14 @@ struct import_link final : chan_observer, internal::import_group::member {
     std::deque<internal::sent_values> in_flight;
     bool source_done = false;
     bool close_sent = false;
+    bool settled = false; // send, in a group: everything sent was acknowledged
     import_stats stats;
 
     void on_recv_request() noexcept override;
     void on_value_offered() noexcept override;
     void count_consumed(std::uint64_t consumed, std::uint64_t queued) noexcept override;
     void value_offered() noexcept override;
+    void room() noexcept override;
 
     /// Recv: the current link's sequence number of a count of values since the import began.
     std::uint64_t seq_of(std::uint64_t count) const noexcept {
@@ -218,7 +220,7 @@ public:
                     sum.sent += s.sent;
                     sum.received += s.received;
                     sum.acknowledged += s.acknowledged;
-                    sum.in_flight += in_flight(*l);
+                    sum.in_flight += l->ended ? 0 : in_flight(*l);
                     sum.errors += s.errors;
                     sum.redelivered += s.redelivered;
                     sum.duplicates_dropped += s.duplicates_dropped;
@@ -325,7 +327,7 @@ private:
     void report(error_event ev) { (void)errors_.try_send(std::move(ev)); }
 
     static std::uint64_t in_flight(const import_link& l) {
-        return l.ended ? 0 : l.d == dir::send ? l.next_seq - l.acked : l.expected - l.ack_sent;
+        return l.d == dir::send ? l.next_seq - l.acked : l.expected - l.ack_sent;
     }
 
     void send(const std::vector<std::byte>& frame) {
@@ -400,7 +402,8 @@ private:
         if (l.group != nullptr) {
             // Imported by name: the importer finds the exporters again through the directory.
             send(wire::encode(wire::hangup{l.id})); // in case it was only a network cut
-            end_link(l, options_.close_when_exporter_lost);
+            // import_n (a limit) stays with its one exporter: its channel closes.
+            end_link(l, options_.close_when_exporter_lost || l.limit != 0);
             return;
         }
         if (options_.close_when_exporter_lost || (l.limit != 0 && l.stats.received >= l.limit)) {
@@ -673,17 +676,31 @@ private:
             l.stats.sent += k;
             l.in_flight.push_back(std::move(s));
         }
-        if (l.source_done && l.pending.empty() && !l.close_sent) {
+        if (l.source_done && l.pending.empty() && !l.close_sent && may_close(l)) {
             l.close_sent = true;
             send(wire::encode(wire::close{l.id, l.next_seq}));
         }
         take_more(l);
     }
 
+    // Send side of a group: a link closes its stream only once every link has all it sent
+    // acknowledged, as a lost one gives back what was not, for the others to send.
+    bool may_close(import_link& l) {
+        if (l.group == nullptr) {
+            return true;
+        }
+        const bool settled = l.acked == l.next_seq;
+        if (settled != l.settled) {
+            l.settled = settled;
+            l.group->settle(l, settled);
+        }
+        return settled && l.group->quiet();
+    }
+
     // Send side: takes values from the channel while the exporter has room for them; arms the
     // watch when the channel is empty (arm, then look again: a value offered in between is seen).
     void take_more(import_link& l) {
-        if (l.source_done) {
+        if (l.source_done && l.group == nullptr) {
             return;
         }
         const std::uint64_t cap = l.acked + l.window;
@@ -693,8 +710,14 @@ private:
         }
         const auto room =
             static_cast<std::size_t>(std::min<std::uint64_t>(free - l.pending.size(), 4096));
-        // Values a lost link of the group gave back go first.
+        // Values a lost link of the group gave back go first, also after the channel drained.
         const std::size_t back = l.group != nullptr ? l.group->take_back(l.pending, room) : 0;
+        if (l.source_done) {
+            if (back != 0) {
+                flush(l);
+            }
+            return;
+        }
         auto t = l.p->take_ready(l.pending, room - back);
         t.count += back;
         if (t.count == 0 && !t.drained) {
@@ -707,9 +730,13 @@ private:
             if (t.count == 0 && !t.drained) {
                 return;
             }
-            l.armed.store(false);
+            if (l.group != nullptr) {
+                l.group->disarm(l);
+            } else {
+                l.armed.store(false);
+            }
         }
-        if (t.drained && (l.group == nullptr || l.group->given_back() == 0)) {
+        if (t.drained) {
             l.source_done = true;
         }
         flush(l);
@@ -757,6 +784,10 @@ void import_link::on_value_offered() noexcept {
 void import_link::value_offered() noexcept {
     importer_impl* o = owner;
     o->loop().post([o, this] { o->service(*this); });
+}
+
+void import_link::room() noexcept {
+    owner->post_ack(*this, consumed_seen.load()); // delivers, then acknowledges what is new
 }
 
 void import_link::on_recv_request() noexcept {

@@ -193,3 +193,56 @@ TEST_CASE("by name: an export of this process is the very channel", "[named]") {
     out.send(42);
     CHECK(jobs.try_recv() == std::optional<std::int64_t>(42)); // no wire: already there
 }
+
+TEST_CASE("by name: an exporter already closed does not close the channel before the others",
+          "[named]") {
+    fixture f;
+    netchan::exporter_options o;
+    o.directories = {f.dir.endpoint()};
+    netchan::exporter done_exp("tcp://127.0.0.1:*", o);
+    netchan::exporter live_exp("tcp://127.0.0.1:*", o);
+    netchan::chan<std::int64_t> done(4);
+    done.close(); // nothing to send: its importers see the close at once
+    netchan::chan<std::int64_t> live(16);
+    for (std::int64_t i = 0; i < 10; ++i) {
+        live.send(i);
+    }
+    live.close();
+    done_exp.export_chan("nums", done, netchan::dir::send);
+    live_exp.export_chan("nums", live, netchan::dir::send);
+    REQUIRE(done_exp.wait_registered(5s));
+    REQUIRE(live_exp.wait_registered(5s));
+
+    auto imp = f.importer();
+    auto in = imp.import_chan<std::int64_t>("nums", netchan::dir::recv, 4);
+    std::vector<std::int64_t> got;
+    while (auto v = in.recv_for(5s)) {
+        got.push_back(*v);
+    }
+    CHECK(in.closed());
+    CHECK(got.size() == 10);
+}
+
+TEST_CASE("by name: a value the application still holds is not acknowledged", "[named]") {
+    fixture f;
+    auto a = f.exporter({"export-send", "tcp://127.0.0.1:*", "nums", "3", "0"});
+    auto imp = f.importer();
+    auto in = imp.import_chan<std::int64_t>("nums", netchan::dir::recv, 1);
+    REQUIRE(in.recv_for(5s).has_value());
+    std::this_thread::sleep_for(500ms); // several ticks: none may count the value held
+    CHECK(imp.stats("nums").acknowledged == 0);
+    REQUIRE(in.recv_for(5s).has_value()); // asking for the next: the first is consumed
+    CHECK(eventually([&] { return imp.stats("nums").acknowledged >= 1; }, 5s));
+}
+
+TEST_CASE("by name: hanging up a send import that waits for values returns", "[named]") {
+    fixture f;
+    auto a = f.exporter({"export-recv", "tcp://127.0.0.1:*", "sink"});
+    auto imp = f.importer();
+    auto out = imp.import_chan<std::int64_t>("sink", netchan::dir::send, 4);
+    out.send(1);
+    REQUIRE(imp.drain(5s));
+    std::this_thread::sleep_for(200ms); // the link found the channel empty and waits
+    imp.hangup("sink");
+    CHECK(out.closed());
+}

@@ -6,6 +6,7 @@
 #include "registry.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace netchan::detail {
 
@@ -72,12 +73,17 @@ directory_importer::exporters_of(const std::string& name, const std::string& typ
     const auto deadline = clock::now() + options_.import_timeout;
     for (;;) {
         auto entries = client_.resolve(name);
+        std::erase_if(entries, [](const auto& e) { return e.endpoints.empty(); });
         if (!entries.empty()) {
-            // Those that fit first: the others are attached too, and refused with a clear
-            // error when none fits.
-            std::stable_partition(entries.begin(), entries.end(),
-                                  [&](const auto& e) { return fits(e, type, d); });
-            return entries;
+            // Those that fit; when none does, one that does not, for the exporter's refusal
+            // (naming both types, or the direction).
+            std::vector<directory_entry> fitting;
+            std::copy_if(entries.begin(), entries.end(), std::back_inserter(fitting),
+                         [&](const auto& e) { return fits(e, type, d); });
+            if (fitting.empty()) {
+                fitting.push_back(entries.front());
+            }
+            return fitting;
         }
         if (clock::now() >= deadline) {
             throw error("netchan: importing '" + name +
@@ -104,7 +110,14 @@ void directory_importer::attach(internal::import_group& g, const directory_entry
         return;
     }
     auto& c = connection(endpoint);
-    c.add_link(g, limit);
+    g.hold(); // an exporter that closes at once must not close the channel before the others
+    try {
+        c.add_link(g, limit);
+    } catch (...) {
+        g.release();
+        throw;
+    }
+    g.release();
     if (g.closed()) { // hung up meanwhile
         c.hangup(g);
     }
@@ -113,7 +126,7 @@ void directory_importer::attach(internal::import_group& g, const directory_entry
 void directory_importer::attach_all(internal::import_group& g,
                                     const std::vector<directory_entry>& entries) {
     for (const auto& e : entries) {
-        if (g.closed()) {
+        if (g.closed() || stop_.closed()) {
             return;
         }
         if (!fits(e, g.type(), g.direction()) || g.attached_to(e.endpoints.front())) {
@@ -122,8 +135,8 @@ void directory_importer::attach_all(internal::import_group& g,
         try {
             attach(g, e, 0);
         } catch (const error& ex) {
-            (void)errors_.try_send(
-                error_event{errc::peer_lost, g.name(), e.endpoints.front(), ex.what()});
+            (void)errors_.try_send(error_event{errc::peer_lost, g.name(), e.endpoints.front(),
+                                               std::string("could not attach: ") + ex.what()});
         }
     }
 }
@@ -132,9 +145,11 @@ void directory_importer::add(const std::string& name, const port_factory& make_p
                              std::size_t credit, std::size_t limit) {
     auto group = std::make_unique<internal::import_group>(name, d, credit, make_port);
     const auto entries = exporters_of(name, group->type(), d);
-    // Every exporter at once, each within the import timeout; a single one for import_n.
+    // Every exporter, each within the import timeout; a single one for import_n. The channel
+    // does not close before all were tried.
     const std::size_t n = limit != 0 ? 1 : entries.size();
     std::vector<std::string> failures;
+    group->hold();
     for (std::size_t i = 0; i < n; ++i) {
         try {
             attach(*group, entries[i], limit);
@@ -142,6 +157,7 @@ void directory_importer::add(const std::string& name, const port_factory& make_p
             failures.emplace_back(e.what());
         }
     }
+    group->release();
     if (!group->attached()) {
         throw error(failures.front());
     }

@@ -28,40 +28,71 @@ void import_group::join(member& m, const std::string& endpoint) {
     links_.push_back({&m, endpoint});
 }
 
-void import_group::leave(member& m, bool finished) {
+void import_group::hold() {
     std::lock_guard lock(mu_);
-    auto it = std::find_if(links_.begin(), links_.end(), [&](auto& l) { return l.m == &m; });
-    if (it == links_.end()) {
-        return;
+    ++holds_;
+}
+
+void import_group::release() {
+    bool close = false;
+    {
+        std::lock_guard lock(mu_);
+        --holds_;
+        close = should_close();
     }
-    if (it->armed) {
-        armed_.fetch_sub(1);
+    if (close) {
+        close_channel();
     }
-    links_.erase(it);
-    for (auto& r : runs_) { // its values still in the channel are the application's now
-        if (r.m == &m) {
-            r.m = nullptr;
+}
+
+void import_group::leave(member& m, bool finished) {
+    bool close = false;
+    {
+        std::lock_guard lock(mu_);
+        auto it = std::find_if(links_.begin(), links_.end(), [&](auto& l) { return l.m == &m; });
+        if (it == links_.end()) {
+            return;
+        }
+        if (it->armed) {
+            armed_.fetch_sub(1);
+        }
+        links_.erase(it);
+        for (auto& r : runs_) { // its values still in the channel are the application's now
+            if (r.m == &m) {
+                r.m = nullptr;
+            }
+        }
+        finished_any_ = finished_any_ || finished;
+        close = should_close();
+        if (d_ == dir::send && quiet_locked()) {
+            wake_all(); // the others may close their streams now
         }
     }
-    finished_any_ = finished_any_ || finished;
-    close_if_finished();
+    if (close) {
+        close_channel();
+    }
 }
 
 void import_group::finish(member& m) {
-    std::lock_guard lock(mu_);
-    if (link_state* l = find(m)) {
-        l->finished = true;
-        finished_any_ = true;
-        close_if_finished();
+    bool close = false;
+    {
+        std::lock_guard lock(mu_);
+        if (link_state* l = find(m)) {
+            l->finished = true;
+            finished_any_ = true;
+            close = should_close();
+        }
+    }
+    if (close) {
+        close_channel();
     }
 }
 
-void import_group::close_if_finished() noexcept {
-    // Every exporter closed its stream (or went away after one did).
-    if (d_ == dir::recv && finished_any_ &&
-        std::all_of(links_.begin(), links_.end(), [](const auto& l) { return l.finished; })) {
-        close_locked();
-    }
+// Every exporter attached closed its stream (or went away after one did), and no attach is
+// under way that could bring more.
+bool import_group::should_close() const {
+    return d_ == dir::recv && !closed_ && finished_any_ && holds_ == 0 &&
+           std::all_of(links_.begin(), links_.end(), [](const auto& l) { return l.finished; });
 }
 
 bool import_group::attached_to(const std::string& endpoint) const {
@@ -76,10 +107,12 @@ bool import_group::attached() const {
 }
 
 void import_group::close() noexcept {
-    std::lock_guard lock(mu_);
-    close_locked();
-    links_.clear();
-    armed_.store(0);
+    {
+        std::lock_guard lock(mu_);
+        links_.clear();
+        armed_.store(0);
+    }
+    close_channel();
 }
 
 bool import_group::closed() const {
@@ -87,8 +120,11 @@ bool import_group::closed() const {
     return closed_;
 }
 
-void import_group::close_locked() noexcept {
-    closed_ = true;
+void import_group::close_channel() noexcept {
+    {
+        std::lock_guard lock(mu_);
+        closed_ = true;
+    }
     channel_->close();
 }
 
@@ -96,6 +132,9 @@ std::size_t import_group::deliver(member& m, detail::port& p) {
     std::lock_guard lock(mu_);
     // Under the lock, so that the runs list the channel's values in the order they went in.
     const std::size_t n = p.deliver_ready();
+    if (link_state* l = find(m)) {
+        l->held = p.decoded() != 0;
+    }
     if (n != 0) {
         if (!runs_.empty() && runs_.back().m == &m && runs_.back().in_channel) {
             runs_.back().n += n;
@@ -130,6 +169,9 @@ void import_group::on_recv_request() noexcept {
     const std::uint64_t delivered = delivered_.load();
     const std::uint64_t q = channel_->queued();
     const std::uint64_t consumed = delivered > q ? delivered - q : 0;
+    std::uint64_t seen = seen_.load();
+    while (consumed > seen && !seen_.compare_exchange_weak(seen, consumed)) {
+    }
     const std::uint64_t counted = counted_.load();
     if (consumed <= counted) {
         return;
@@ -141,12 +183,12 @@ void import_group::on_recv_request() noexcept {
     }
 }
 
-// Walks the runs from the oldest: values that left the channel are consumed, each counted for
-// the link it came from; bad values count when their turn comes.
+// Walks the runs from the oldest: values taken from the channel before the latest receive
+// request are consumed, each counted for the link it came from (a value the application holds
+// is not: it asks for the next one when done); bad values count when their turn comes.
 void import_group::attribute() {
-    const std::uint64_t delivered = delivered_.load();
+    const std::uint64_t consumed = seen_.load();
     const std::uint64_t q = channel_->queued();
-    const std::uint64_t consumed = delivered > q ? delivered - q : 0;
     std::uint64_t budget = consumed > attributed_ ? consumed - attributed_ : 0;
     std::vector<link_state*> touched;
     while (!runs_.empty()) {
@@ -178,6 +220,12 @@ void import_group::attribute() {
     for (link_state* l : touched) {
         l->m->count_consumed(l->consumed, q);
     }
+    for (auto& l : links_) { // room was made: values held back by a full channel can go in
+        if (l.held) {
+            l.held = false;
+            l.m->room();
+        }
+    }
 }
 
 void import_group::give_back(wire::value_batch values) {
@@ -186,7 +234,11 @@ void import_group::give_back(wire::value_batch values) {
     }
     std::lock_guard lock(mu_);
     values.move_tail(0, given_back_);
-    for (auto& l : links_) { // one of them takes them (the others find nothing)
+    wake_all(); // one of them takes them (the others find nothing)
+}
+
+void import_group::wake_all() noexcept {
+    for (auto& l : links_) {
         l.m->value_offered();
     }
 }
@@ -215,6 +267,34 @@ void import_group::armed(member& m) {
         l->armed = true;
         armed_.fetch_add(1); // seq_cst, before the link looks at the channel again
     }
+}
+
+void import_group::disarm(member& m) {
+    std::lock_guard lock(mu_);
+    if (link_state* l = find(m); l != nullptr && l->armed) {
+        l->armed = false;
+        armed_.fetch_sub(1);
+    }
+}
+
+void import_group::settle(member& m, bool settled) {
+    std::lock_guard lock(mu_);
+    if (link_state* l = find(m)) {
+        l->settled = settled;
+        if (settled && quiet_locked()) {
+            wake_all(); // every link may close its stream now
+        }
+    }
+}
+
+bool import_group::quiet() const {
+    std::lock_guard lock(mu_);
+    return quiet_locked();
+}
+
+bool import_group::quiet_locked() const {
+    return given_back_.empty() &&
+           std::all_of(links_.begin(), links_.end(), [](const auto& l) { return l.settled; });
 }
 
 void import_group::on_value_offered() noexcept {

@@ -32,8 +32,10 @@ public:
         /// `consumed` values of this link (counted since the link began) were consumed; `queued`
         /// values are still in the channel.
         virtual void count_consumed(std::uint64_t consumed, std::uint64_t queued) noexcept = 0;
-        /// A value may be waiting in the channel (sending links).
+        /// A value may be waiting in the channel, or given back (sending links).
         virtual void value_offered() noexcept = 0;
+        /// The channel has room again for values this link holds back (receiving links).
+        virtual void room() noexcept = 0;
     };
 
     using port_factory = std::function<std::unique_ptr<detail::port>()>;
@@ -54,6 +56,10 @@ public:
 
     /// A link attached to the exporter at `endpoint`.
     void join(member& m, const std::string& endpoint);
+    /// An attach begins: until release(), the channel does not close for lack of links.
+    void hold();
+    /// An attach ended (joined or failed).
+    void release();
     /// The exporter of link `m` closed its stream and everything arrived; the link stays for
     /// the acknowledgements. The channel closes once every link is finished or gone.
     void finish(member& m);
@@ -71,8 +77,9 @@ public:
 
     // Receiving.
 
-    /// Moves the decoded values of link `m` (its port `p`) into the channel while it has room.
-    /// Returns how many moved. Throws closed_error when the channel was closed.
+    /// Moves the decoded values of link `m` (its port `p`) into the channel while it has room
+    /// (what does not fit is delivered at room()). Returns how many moved. Throws
+    /// closed_error when the channel was closed.
     std::size_t deliver(member& m, detail::port& p);
     /// `n` values of link `m` were bad: they count as consumed in their turn.
     void skip(member& m, std::uint64_t n);
@@ -93,6 +100,13 @@ public:
 
     /// A sending link found the channel empty and waits for value_offered (see on_value_offered).
     void armed(member& m);
+    /// The link found values after all: it stops waiting.
+    void disarm(member& m);
+    /// Whether the link `m` has sent everything it took and all of it was acknowledged.
+    void settle(member& m, bool settled);
+    /// Whether every link settled and nothing given back waits: the links may close their
+    /// streams (a link that closed could not take values a lost one gives back).
+    bool quiet() const;
 
     // chan_observer.
     void on_recv_request() noexcept override;
@@ -110,12 +124,17 @@ private:
         std::uint64_t consumed = 0;
         bool armed = false;
         bool finished = false;
+        bool held = false;    // receiving: values wait for room in the channel
+        bool settled = false; // sending
     };
 
     link_state* find(member& m);
-    void attribute(); // mu_ held
-    void close_locked() noexcept;
-    void close_if_finished() noexcept; // mu_ held
+    void attribute();          // mu_ held
+    bool should_close() const; // mu_ held: every link finished (receiving)
+    bool quiet_locked() const; // mu_ held
+    void wake_all() noexcept;  // mu_ held
+    /// Closes the channel, after mu_ was released: closing calls the observer back.
+    void close_channel() noexcept;
 
     std::string name_;
     dir d_;
@@ -129,8 +148,10 @@ private:
     std::uint64_t attributed_ = 0;            // guarded by mu_: channel values counted consumed
     bool finished_any_ = false;               // guarded by mu_
     bool closed_ = false;                     // guarded by mu_
+    int holds_ = 0;                           // guarded by mu_: attaches in progress
     wire::value_batch given_back_;            // guarded by mu_
     std::atomic<std::uint64_t> delivered_{0}; // values put into the channel
+    std::atomic<std::uint64_t> seen_{0};      // consumption seen at receive requests
     std::atomic<std::uint64_t> counted_{0};   // consumption already attributed (a hint)
     std::atomic<int> armed_{0};               // sending links waiting for a value
 };
