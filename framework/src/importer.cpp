@@ -1,5 +1,6 @@
 #include "netchan/importer.hpp"
 
+#include "internal/consumption.hpp"
 #include "internal/directory_importer.hpp"
 #include "internal/import_connection.hpp"
 #include "internal/import_group.hpp"
@@ -805,17 +806,9 @@ void import_link::on_recv_request() noexcept {
 }
 
 void import_link::count_consumed(std::uint64_t consumed, std::uint64_t q) noexcept {
-    std::uint64_t latest = consumed_seen.load();
-    while (consumed > latest && !consumed_seen.compare_exchange_weak(latest, consumed)) {
-    }
+    internal::raise_to(consumed_seen, consumed);
     const std::uint64_t posted = ack_posted.load();
-    if (consumed <= posted) {
-        return;
-    }
-    // Report in steps of a quarter of the credit (every value when the credit is tiny); the
-    // loop's tick reports smaller remainders, so the sender never waits long for credit.
-    const std::uint64_t step = std::max<std::uint64_t>(1, credit / 4);
-    if (consumed - posted >= step || (q == 0 && credit < 8)) {
+    if (consumed > posted && internal::worth_reporting(consumed - posted, credit, q)) {
         std::uint64_t seen = posted;
         if (ack_posted.compare_exchange_strong(seen, consumed)) {
             owner->post_ack(*this, consumed);

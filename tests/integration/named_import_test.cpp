@@ -34,6 +34,13 @@ struct fixture {
         return p;
     }
 
+    // An exporter in this process, registering with `dir`.
+    netchan::exporter local_exporter() {
+        netchan::exporter_options o;
+        o.directories = {dir.endpoint()};
+        return netchan::exporter("tcp://127.0.0.1:*", o);
+    }
+
     netchan::importer importer(std::chrono::milliseconds import_timeout = 3000ms) {
         netchan::importer_options o;
         o.import_timeout = import_timeout;
@@ -169,9 +176,7 @@ TEST_CASE("by name: an unknown name fails within the import timeout", "[named]")
 
 TEST_CASE("by name: a type mismatch names both types", "[named]") {
     fixture f;
-    netchan::exporter_options o;
-    o.directories = {f.dir.endpoint()};
-    netchan::exporter exp("tcp://127.0.0.1:*", o);
+    auto exp = f.local_exporter();
     netchan::chan<std::int64_t> nums(4);
     exp.export_chan("nums", nums, netchan::dir::send);
     REQUIRE(exp.wait_registered(5s));
@@ -182,9 +187,7 @@ TEST_CASE("by name: a type mismatch names both types", "[named]") {
 
 TEST_CASE("by name: an export of this process is the very channel", "[named]") {
     fixture f;
-    netchan::exporter_options o;
-    o.directories = {f.dir.endpoint()};
-    netchan::exporter exp("tcp://127.0.0.1:*", o);
+    auto exp = f.local_exporter();
     netchan::chan<std::int64_t> jobs(4);
     exp.export_chan("jobs", jobs, netchan::dir::recv);
     REQUIRE(exp.wait_registered(5s));
@@ -197,10 +200,8 @@ TEST_CASE("by name: an export of this process is the very channel", "[named]") {
 TEST_CASE("by name: an exporter already closed does not close the channel before the others",
           "[named]") {
     fixture f;
-    netchan::exporter_options o;
-    o.directories = {f.dir.endpoint()};
-    netchan::exporter done_exp("tcp://127.0.0.1:*", o);
-    netchan::exporter live_exp("tcp://127.0.0.1:*", o);
+    auto done_exp = f.local_exporter();
+    auto live_exp = f.local_exporter();
     netchan::chan<std::int64_t> done(4);
     done.close(); // nothing to send: its importers see the close at once
     netchan::chan<std::int64_t> live(16);

@@ -1,5 +1,7 @@
 #include "import_group.hpp"
 
+#include "consumption.hpp"
+
 #include <algorithm>
 
 namespace netchan::internal {
@@ -169,15 +171,9 @@ void import_group::on_recv_request() noexcept {
     const std::uint64_t delivered = delivered_.load();
     const std::uint64_t q = channel_->queued();
     const std::uint64_t consumed = delivered > q ? delivered - q : 0;
-    std::uint64_t seen = seen_.load();
-    while (consumed > seen && !seen_.compare_exchange_weak(seen, consumed)) {
-    }
+    raise_to(seen_, consumed);
     const std::uint64_t counted = counted_.load();
-    if (consumed <= counted) {
-        return;
-    }
-    const std::uint64_t step = std::max<std::uint64_t>(1, credit_ / 4);
-    if (consumed - counted >= step || (q == 0 && credit_ < 8)) {
+    if (consumed > counted && worth_reporting(consumed - counted, credit_, q)) {
         std::lock_guard lock(mu_);
         attribute();
     }
