@@ -49,6 +49,7 @@ void import_group::release() {
 
 void import_group::leave(member& m, bool finished) {
     bool close = false;
+    notices later;
     {
         std::lock_guard lock(mu_);
         auto it = std::find_if(links_.begin(), links_.end(), [&](auto& l) { return l.m == &m; });
@@ -67,9 +68,10 @@ void import_group::leave(member& m, bool finished) {
         finished_any_ = finished_any_ || finished;
         close = should_close();
         if (d_ == dir::send && quiet_locked()) {
-            wake_all(); // the others may close their streams now
+            wake_all(later); // the others may close their streams now
         }
     }
+    later.send();
     if (close) {
         close_channel();
     }
@@ -149,17 +151,25 @@ std::size_t import_group::deliver(member& m, detail::port& p) {
 }
 
 void import_group::skip(member& m, std::uint64_t n) {
-    std::lock_guard lock(mu_);
-    runs_.push_back({&m, n, false});
-    attribute();
+    notices later;
+    {
+        std::lock_guard lock(mu_);
+        runs_.push_back({&m, n, false});
+        attribute(later);
+    }
+    later.send();
 }
 
 void import_group::count_now() noexcept {
     if (d_ != dir::recv) {
         return;
     }
-    std::lock_guard lock(mu_);
-    attribute();
+    notices later;
+    {
+        std::lock_guard lock(mu_);
+        attribute(later);
+    }
+    later.send();
 }
 
 void import_group::on_recv_request() noexcept {
@@ -174,17 +184,21 @@ void import_group::on_recv_request() noexcept {
     raise_to(seen_, consumed);
     const std::uint64_t counted = counted_.load();
     if (consumed > counted && worth_reporting(consumed - counted, credit_, q)) {
-        std::lock_guard lock(mu_);
-        attribute();
+        notices later;
+        {
+            std::lock_guard lock(mu_);
+            attribute(later);
+        }
+        later.send();
     }
 }
 
 // Walks the runs from the oldest: values taken from the channel before the latest receive
 // request are consumed, each counted for the link it came from (a value the application holds
 // is not: it asks for the next one when done); bad values count when their turn comes.
-void import_group::attribute() {
+void import_group::attribute(notices& later) {
     const std::uint64_t consumed = seen_.load();
-    const std::uint64_t q = channel_->queued();
+    later.queued = channel_->queued();
     std::uint64_t budget = consumed > attributed_ ? consumed - attributed_ : 0;
     std::vector<link_state*> touched;
     while (!runs_.empty()) {
@@ -214,12 +228,12 @@ void import_group::attribute() {
     attributed_ += budget; // values whose link left already
     counted_.store(attributed_);
     for (link_state* l : touched) {
-        l->m->count_consumed(l->consumed, q);
+        later.consumed.emplace_back(l->m, l->consumed);
     }
     for (auto& l : links_) { // room was made: values held back by a full channel can go in
         if (l.held) {
             l.held = false;
-            l.m->room();
+            later.room.push_back(l.m);
         }
     }
 }
@@ -228,14 +242,30 @@ void import_group::give_back(wire::value_batch values) {
     if (values.empty()) {
         return;
     }
-    std::lock_guard lock(mu_);
-    values.move_tail(0, given_back_);
-    wake_all(); // one of them takes them (the others find nothing)
+    notices later;
+    {
+        std::lock_guard lock(mu_);
+        values.move_tail(0, given_back_);
+        wake_all(later); // one of them takes them (the others find nothing)
+    }
+    later.send();
 }
 
-void import_group::wake_all() noexcept {
+void import_group::wake_all(notices& later) {
     for (auto& l : links_) {
-        l.m->value_offered();
+        later.offered.push_back(l.m);
+    }
+}
+
+void import_group::notices::send() noexcept {
+    for (auto& [m, n] : consumed) {
+        m->count_consumed(n, queued);
+    }
+    for (member* m : room) {
+        m->room();
+    }
+    for (member* m : offered) {
+        m->value_offered();
     }
 }
 
@@ -274,13 +304,17 @@ void import_group::disarm(member& m) {
 }
 
 void import_group::settle(member& m, bool settled) {
-    std::lock_guard lock(mu_);
-    if (link_state* l = find(m)) {
-        l->settled = settled;
-        if (settled && quiet_locked()) {
-            wake_all(); // every link may close its stream now
+    notices later;
+    {
+        std::lock_guard lock(mu_);
+        if (link_state* l = find(m)) {
+            l->settled = settled;
+            if (settled && quiet_locked()) {
+                wake_all(later); // every link may close its stream now
+            }
         }
     }
+    later.send();
 }
 
 bool import_group::quiet() const {
@@ -297,14 +331,18 @@ void import_group::on_value_offered() noexcept {
     if (d_ != dir::send || armed_.load() == 0) { // seq_cst: pairs with armed()
         return;
     }
-    std::lock_guard lock(mu_);
-    for (auto& l : links_) {
-        if (l.armed) {
-            l.armed = false;
-            armed_.fetch_sub(1);
-            l.m->value_offered();
+    notices later;
+    {
+        std::lock_guard lock(mu_);
+        for (auto& l : links_) {
+            if (l.armed) {
+                l.armed = false;
+                armed_.fetch_sub(1);
+                later.offered.push_back(l.m);
+            }
         }
     }
+    later.send();
 }
 
 } // namespace netchan::internal

@@ -128,11 +128,21 @@ private:
         bool settled = false; // sending
     };
 
+    /// Calls to links, made once mu_ is released: a link may run its work at once on the
+    /// calling thread, and that work takes mu_.
+    struct notices {
+        std::vector<std::pair<member*, std::uint64_t>> consumed; // count_consumed
+        std::uint64_t queued = 0;
+        std::vector<member*> room;
+        std::vector<member*> offered;
+        void send() noexcept;
+    };
+
     link_state* find(member& m);
-    void attribute();          // mu_ held
-    bool should_close() const; // mu_ held: every link finished (receiving)
-    bool quiet_locked() const; // mu_ held
-    void wake_all() noexcept;  // mu_ held
+    void attribute(notices& later); // mu_ held
+    bool should_close() const;      // mu_ held: every link finished (receiving)
+    bool quiet_locked() const;      // mu_ held
+    void wake_all(notices& later);  // mu_ held
     /// Closes the channel, after mu_ was released: closing calls the observer back.
     void close_channel() noexcept;
 
