@@ -3,7 +3,6 @@
 #include "netchan/zmq_socket.hpp"
 
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -70,14 +69,18 @@ public:
 private:
     void run(handler& h, std::chrono::milliseconds tick) noexcept;
     void run_posted();
+    /// Receives and handles messages until none is ready (returns false) or a batch is done.
+    bool drain(handler& h, std::vector<zmq::message_t>& parts);
+    void wake() noexcept;
 
     int wake_fd_ = -1;
     zmq::socket_t socket_; // confined to the loop thread once started
     std::thread thread_;
     std::thread::id thread_id_;
     std::mutex mu_;
-    std::deque<std::function<void()>> posted_; // guarded by mu_
-    bool stopping_ = false;                    // guarded by mu_
+    std::vector<std::function<void()>> posted_;  // guarded by mu_
+    std::vector<std::function<void()>> running_; // loop thread only: run_posted()
+    bool stopping_ = false;                      // guarded by mu_
 };
 
 } // namespace netchan::internal
