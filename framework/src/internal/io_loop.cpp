@@ -57,9 +57,9 @@ io_loop::~io_loop() {
 
 void io_loop::start(zmq::socket_t socket, handler& h, std::chrono::milliseconds tick) {
     socket_ = std::move(socket);
+    handler_ = &h;
     socket_opened();
     thread_ = std::thread([this, &h, tick] { run(h, tick); });
-    thread_id_ = thread_.get_id();
 }
 
 void io_loop::wake() noexcept {
@@ -67,7 +67,42 @@ void io_loop::wake() noexcept {
     [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
 }
 
+bool io_loop::try_run_here(std::function<void()>& fn) {
+    // A holder posting to itself queues: the work runs after what it is doing now.
+    if (handler_ == nullptr || on_loop_thread() || !run_mu_.try_lock()) {
+        return false;
+    }
+    std::unique_lock run_lock(run_mu_, std::adopt_lock);
+    {
+        std::lock_guard lock(mu_);
+        if (stopping_) {
+            return false; // the loop thread may have closed the socket
+        }
+    }
+    holder_.store(std::this_thread::get_id());
+    bool more = false;
+    try {
+        run_posted(); // what was posted before fn goes first
+        fn();
+        // The sends may have taken the socket's signal for messages that arrived meanwhile
+        // (see run()): receive until nothing is left, as the loop would before waiting.
+        std::vector<zmq::message_t> parts;
+        more = drain(*handler_, parts);
+    } catch (...) {
+        more = true; // as in run(): a handler bug must not escape; let the loop look again
+    }
+    holder_.store(std::thread::id{});
+    run_lock.unlock();
+    if (more) {
+        wake();
+    }
+    return true;
+}
+
 void io_loop::post(std::function<void()> fn) {
+    if (try_run_here(fn)) {
+        return;
+    }
     bool wake_loop = false;
     {
         std::lock_guard lock(mu_);
@@ -190,6 +225,8 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
     // ZMQ_FD only signals that the socket's command mailbox has news; any socket operation
     // (a send too) may consume that news. So the loop blocks only right after a receive found
     // nothing: that receive processed every pending command, and the next one signals the fd.
+    std::unique_lock run_lock(run_mu_);
+    holder_.store(std::this_thread::get_id());
     pollfd fds[2] = {{socket_.get(zmq::sockopt::fd), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     auto next_tick = std::chrono::steady_clock::now() + tick;
     std::vector<zmq::message_t> parts;
@@ -213,7 +250,12 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
             const int timeout = more ? 0
                                      : static_cast<int>(std::max<std::int64_t>(
                                            wait.count() + 1, 0)); // +1: not a tick early
+            // Idle: other threads may now run posted work themselves (try_run_here).
+            holder_.store(std::thread::id{});
+            run_lock.unlock();
             const int ready = ::poll(fds, 2, timeout);
+            run_lock.lock();
+            holder_.store(std::this_thread::get_id());
             if (ready > 0 && (fds[1].revents & POLLIN) != 0) {
                 std::uint64_t n = 0;
                 [[maybe_unused]] auto r = ::read(wake_fd_, &n, sizeof n);
@@ -228,6 +270,7 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
     }
     socket_.close();
     socket_closed();
+    holder_.store(std::thread::id{});
 }
 
 } // namespace netchan::internal
