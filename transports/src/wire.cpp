@@ -439,6 +439,22 @@ void value_batch::move_tail(std::size_t first, value_batch& to) {
     ends_.resize(first);
 }
 
+void value_batch::move_front(std::size_t n, value_batch& to) {
+    const std::size_t cut = n == 0 ? 0 : ends_[n - 1];
+    const std::size_t base = to.bytes_.size();
+    to.bytes_.insert(to.bytes_.end(), bytes_.begin(),
+                     bytes_.begin() + static_cast<std::ptrdiff_t>(cut));
+    to.ends_.reserve(to.ends_.size() + n);
+    for (std::size_t i = 0; i < n; ++i) {
+        to.ends_.push_back(base + ends_[i]);
+    }
+    bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(cut));
+    ends_.erase(ends_.begin(), ends_.begin() + static_cast<std::ptrdiff_t>(n));
+    for (auto& e : ends_) {
+        e -= cut;
+    }
+}
+
 std::vector<std::byte> encode_data(std::uint64_t link, std::uint64_t first_seq,
                                    const value_batch& batch, std::size_t first, std::size_t last) {
     const auto values = batch.range(first, last);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <msgpack.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -130,4 +131,35 @@ TEST_CASE("wire: a malformed data frame is a bad frame", "[wire]") {
     } catch (const wire::frame_error& e) {
         CHECK(e.code() == wire::errc::version_mismatch);
     }
+}
+
+TEST_CASE("wire: move_front moves the first values and keeps the rest in order", "[wire]") {
+    wire::value_batch batch;
+    for (std::int64_t v : {1, 300, -5, 7}) {
+        batch.add(v);
+    }
+    wire::value_batch sent;
+    sent.add(std::int64_t{0});
+    batch.move_front(2, sent);
+    REQUIRE(sent.size() == 3);
+    REQUIRE(batch.size() == 2);
+    wire::value_batch want_sent;
+    for (std::int64_t v : {0, 1, 300}) {
+        want_sent.add(v);
+    }
+    wire::value_batch want_rest;
+    for (std::int64_t v : {-5, 7}) {
+        want_rest.add(v);
+    }
+    const auto same = [](const wire::value_batch& a, const wire::value_batch& b) {
+        const auto x = a.range(0, a.size());
+        const auto y = b.range(0, b.size());
+        return std::equal(x.begin(), x.end(), y.begin(), y.end());
+    };
+    CHECK(same(sent, want_sent));
+    CHECK(same(batch, want_rest));
+    CHECK(batch.range(1, 2).size() == want_rest.range(1, 2).size());
+    batch.move_front(2, sent);
+    CHECK(batch.empty());
+    CHECK(sent.size() == 5);
 }
