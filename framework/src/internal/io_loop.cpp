@@ -80,16 +80,21 @@ bool io_loop::try_run_here(std::function<void()>& fn) {
         }
     }
     holder_.store(std::this_thread::get_id());
-    bool more = false;
+    // Each step as the loop would take it: a handler bug must not escape, nor stop the rest.
     try {
         run_posted(); // what was posted before fn goes first
+    } catch (...) {
+    }
+    try {
         fn();
+    } catch (...) {
+    }
+    bool more = true; // after a throw, let the loop look again
+    try {
         // The sends may have taken the socket's signal for messages that arrived meanwhile
         // (see run()): receive until nothing is left, as the loop would before waiting.
-        std::vector<zmq::message_t> parts;
-        more = drain(*handler_, parts);
+        more = drain(*handler_, parts_);
     } catch (...) {
-        more = true; // as in run(): a handler bug must not escape; let the loop look again
     }
     holder_.store(std::thread::id{});
     run_lock.unlock();
@@ -205,7 +210,7 @@ bool io_loop::drain(handler& h, std::vector<zmq::message_t>& parts) {
         parts.clear();
         zmq::message_t msg;
         if (!socket_.recv(msg, zmq::recv_flags::dontwait)) {
-            return false;
+            return false; // parts is empty: no frame is held between passes
         }
         parts.push_back(std::move(msg));
         while (parts.back().more()) {
@@ -215,6 +220,7 @@ bool io_loop::drain(handler& h, std::vector<zmq::message_t>& parts) {
         }
         h.on_message(parts);
     }
+    parts.clear();
     return true;
 }
 
@@ -229,7 +235,6 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
     holder_.store(std::this_thread::get_id());
     pollfd fds[2] = {{socket_.get(zmq::sockopt::fd), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     auto next_tick = std::chrono::steady_clock::now() + tick;
-    std::vector<zmq::message_t> parts;
     for (;;) {
         try {
             run_posted();
@@ -244,7 +249,7 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
                 next_tick = std::chrono::steady_clock::now() + tick;
             }
             // Last before waiting: the receive that finds nothing comes after every send.
-            const bool more = drain(h, parts);
+            const bool more = drain(h, parts_);
             const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
                 next_tick - std::chrono::steady_clock::now());
             const int timeout = more ? 0

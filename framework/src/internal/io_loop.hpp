@@ -98,6 +98,7 @@ private:
     std::mutex mu_;
     std::vector<std::function<void()>> posted_;  // guarded by mu_
     std::vector<std::function<void()>> running_; // by the loop lock's holder: run_posted()
+    std::vector<zmq::message_t> parts_;          // by the loop lock's holder: drain()
     bool stopping_ = false;                      // guarded by mu_
 };
 
