@@ -67,9 +67,24 @@ void io_loop::wake() noexcept {
     [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
 }
 
+std::int64_t io_loop::now_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
 bool io_loop::try_run_here(std::function<void()>& fn) {
     // A holder posting to itself queues: the work runs after what it is doing now.
-    if (handler_ == nullptr || on_loop_thread() || !run_mu_.try_lock()) {
+    if (handler_ == nullptr || on_loop_thread()) {
+        return false;
+    }
+    // Work posted right after the loop last worked is part of a stream (a producer sending
+    // value after value): queued, it waits for the loop thread, which meanwhile collects
+    // more of it, and sends them in one frame instead of one frame per value.
+    if (now_ns() - idle_since_ns_.load(std::memory_order_relaxed) < stream_gap_ns) {
+        return false;
+    }
+    if (!run_mu_.try_lock()) {
         return false;
     }
     std::unique_lock run_lock(run_mu_, std::adopt_lock);
@@ -96,6 +111,7 @@ bool io_loop::try_run_here(std::function<void()>& fn) {
         more = drain(*handler_, parts_);
     } catch (...) {
     }
+    idle_since_ns_.store(now_ns(), std::memory_order_relaxed);
     holder_.store(std::thread::id{});
     run_lock.unlock();
     if (more) {
@@ -256,6 +272,7 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
                                      : static_cast<int>(std::max<std::int64_t>(
                                            wait.count() + 1, 0)); // +1: not a tick early
             // Idle: other threads may now run posted work themselves (try_run_here).
+            idle_since_ns_.store(now_ns(), std::memory_order_relaxed);
             holder_.store(std::thread::id{});
             run_lock.unlock();
             const int ready = ::poll(fds, 2, timeout);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -88,13 +89,18 @@ private:
     /// Runs `fn` on this thread if the loop is idle; returns false (fn untouched) if it is not.
     bool try_run_here(std::function<void()>& fn);
     void wake() noexcept;
+    static std::int64_t now_ns() noexcept;
+
+    /// A post sooner than this after the loop's last work goes to the loop thread.
+    static constexpr std::int64_t stream_gap_ns = 5'000;
 
     int wake_fd_ = -1;
     zmq::socket_t socket_; // guarded by run_mu_ once started
     handler* handler_ = nullptr;
     std::thread thread_;
-    std::mutex run_mu_;                     // the loop lock
-    std::atomic<std::thread::id> holder_{}; // the thread holding run_mu_, if any
+    std::mutex run_mu_;                          // the loop lock
+    std::atomic<std::thread::id> holder_{};      // the thread holding run_mu_, if any
+    std::atomic<std::int64_t> idle_since_ns_{0}; // when the last holder left the loop lock
     std::mutex mu_;
     std::vector<std::function<void()>> posted_;  // guarded by mu_
     std::vector<std::function<void()>> running_; // by the loop lock's holder: run_posted()
