@@ -647,8 +647,7 @@ private:
             internal::sent_values s;
             s.first_seq = best->next_seq;
             send_to(best->peer, wire::encode_data(best->id, best->next_seq, e.pending, 0, k));
-            e.pending.move_tail(k, s.values);
-            std::swap(e.pending, s.values); // s.values: the k sent; pending: the rest
+            e.pending.move_front(k, s.values); // pending keeps its buffers for the next values
             best->next_seq += k;
             e.stats.sent += k;
             best->in_flight.push_back(std::move(s));

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string_view>
 
 namespace netchan::wire {
@@ -101,6 +102,112 @@ errc to_errc(std::uint8_t v) {
     return static_cast<errc>(v);
 }
 
+// Reads the DATA frames this library writes, and any DATA frame in the same common forms,
+// straight from the bytes: every value travels in one, and building a msgpack object per value
+// only to point into the frame again cost more than the rest of parsing it. Returns nothing for
+// any other frame or form (other integer formats, a short or malformed frame); the general
+// parser then takes it, and reports the errors, so both accept exactly the same frames.
+class data_reader {
+public:
+    data_reader(std::span<const std::byte> bytes, const decode_limits& limits)
+        : p_(reinterpret_cast<const unsigned char*>(bytes.data())), end_(p_ + bytes.size()),
+          limits_(limits) {}
+
+    std::optional<data> read() {
+        std::uint64_t v = 0;
+        std::uint64_t k = 0;
+        data d;
+        std::uint64_t n = 0;
+        if (!fixed(0x95) || !uint(v) || v != version || !uint(k) ||
+            k != static_cast<std::uint8_t>(kind::data) || !uint(d.link) || !uint(d.first_seq) ||
+            !array_header(n) || n > left() || n > limits_.max_array_size) {
+            return std::nullopt;
+        }
+        d.values.reserve(static_cast<std::size_t>(n));
+        for (std::uint64_t i = 0; i < n; ++i) {
+            std::uint64_t size = 0;
+            if (!bin_header(size) || size > left() || size > limits_.max_bin_bytes) {
+                return std::nullopt;
+            }
+            d.values.emplace_back(reinterpret_cast<const std::byte*>(p_),
+                                  static_cast<std::size_t>(size));
+            p_ += size;
+        }
+        if (p_ != end_) {
+            return std::nullopt; // trailing bytes
+        }
+        return d;
+    }
+
+private:
+    std::uint64_t left() const noexcept { return static_cast<std::uint64_t>(end_ - p_); }
+
+    bool fixed(unsigned char b) noexcept {
+        if (p_ == end_ || *p_ != b) {
+            return false;
+        }
+        ++p_;
+        return true;
+    }
+
+    // A big-endian unsigned of `n` bytes.
+    bool be(std::size_t n, std::uint64_t& out) noexcept {
+        if (left() < n) {
+            return false;
+        }
+        out = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            out = (out << 8) | p_[i];
+        }
+        p_ += n;
+        return true;
+    }
+
+    bool uint(std::uint64_t& out) noexcept {
+        if (p_ == end_) {
+            return false;
+        }
+        const unsigned char b = *p_++;
+        switch (b) {
+        case 0xcc:
+            return be(1, out);
+        case 0xcd:
+            return be(2, out);
+        case 0xce:
+            return be(4, out);
+        case 0xcf:
+            return be(8, out);
+        default:
+            out = b;
+            return b < 0x80; // positive fixint
+        }
+    }
+
+    bool array_header(std::uint64_t& n) noexcept {
+        if (p_ == end_) {
+            return false;
+        }
+        const unsigned char b = *p_++;
+        if ((b & 0xf0) == 0x90) {
+            n = b & 0x0f;
+            return true;
+        }
+        return (b == 0xdc && be(2, n)) || (b == 0xdd && be(4, n));
+    }
+
+    bool bin_header(std::uint64_t& n) noexcept {
+        if (p_ == end_) {
+            return false;
+        }
+        const unsigned char b = *p_++;
+        return (b == 0xc4 && be(1, n)) || (b == 0xc5 && be(2, n)) || (b == 0xc6 && be(4, n));
+    }
+
+    const unsigned char* p_;
+    const unsigned char* end_;
+    const decode_limits& limits_;
+};
+
 } // namespace
 
 const char* to_string(errc e) noexcept {
@@ -136,6 +243,9 @@ message parse(std::span<const std::byte> bytes, std::size_t max_frame_bytes) {
     decode_limits limits;
     limits.max_frame_bytes = max_frame_bytes;
     limits.max_depth = 3; // [v, kind, ..., [bin, ...]]
+    if (auto d = data_reader(bytes, limits).read()) {
+        return std::move(*d);
+    }
     std::optional<detail::frame> f;
     try {
         f.emplace(bytes, limits, "netchan frame");
@@ -327,6 +437,22 @@ void value_batch::move_tail(std::size_t first, value_batch& to) {
     }
     bytes_.resize(from);
     ends_.resize(first);
+}
+
+void value_batch::move_front(std::size_t n, value_batch& to) {
+    const std::size_t cut = n == 0 ? 0 : ends_[n - 1];
+    const std::size_t base = to.bytes_.size();
+    to.bytes_.insert(to.bytes_.end(), bytes_.begin(),
+                     bytes_.begin() + static_cast<std::ptrdiff_t>(cut));
+    to.ends_.reserve(to.ends_.size() + n);
+    for (std::size_t i = 0; i < n; ++i) {
+        to.ends_.push_back(base + ends_[i]);
+    }
+    bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(cut));
+    ends_.erase(ends_.begin(), ends_.begin() + static_cast<std::ptrdiff_t>(n));
+    for (auto& e : ends_) {
+        e -= cut;
+    }
 }
 
 std::vector<std::byte> encode_data(std::uint64_t link, std::uint64_t first_seq,

@@ -158,6 +158,10 @@ public:
     /// Moves values [first, size()) into `to` (appending) and drops them here.
     void move_tail(std::size_t first, value_batch& to);
 
+    /// Moves values [0, n) into `to` (appending) and drops them here, keeping this batch's
+    /// buffers for the values still to come.
+    void move_front(std::size_t n, value_batch& to);
+
 private:
     static constexpr std::size_t bin_header = 5; // bin32: 0xc6 + 4-byte length
     void patch_bin_header(std::size_t start);
