@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <functional>
 #include <map>
 #include <string>
 #include <thread>
@@ -333,15 +334,19 @@ TEST_CASE("failure: a network cut shorter than the peer timeout loses and repeat
     std::atomic<bool> cutting{true};
     std::atomic<std::int64_t> total{-1};
     std::jthread producer([out, &cutting, &total]() mutable {
-        std::int64_t i = 0;
-        for (; cutting || i < n; ++i) {
-            out.send(i);
-            if (i % 100 == 0) {
-                std::this_thread::sleep_for(1ms); // a steady stream
+        try {
+            std::int64_t i = 0;
+            for (; cutting || i < n; ++i) {
+                out.send(i);
+                if (i % 100 == 0) {
+                    std::this_thread::sleep_for(1ms); // a steady stream
+                }
             }
+            total = i;
+            out.close();
+        } catch (const netchan::closed_error&) {
+            // the test failed and closed it: stop
         }
-        total = i;
-        out.close();
     });
     std::jthread echo_back([in, back]() mutable { // and the same values the other way
         try {
@@ -362,6 +367,14 @@ TEST_CASE("failure: a network cut shorter than the peer timeout loses and repeat
         }
         cutting = false;
     });
+    // Destroyed before the threads are joined: a failed check must not leave them blocked.
+    struct stop_threads {
+        std::function<void()> fn;
+        ~stop_threads() { fn(); }
+    } stop{[&] {
+        out.close();
+        in.close();
+    }};
     std::int64_t expected = 0;
     const auto deadline = std::chrono::steady_clock::now() + 60s;
     while (std::chrono::steady_clock::now() < deadline) {

@@ -2,9 +2,8 @@
 
 #include "netchan/zmq_socket.hpp"
 
-#include <atomic>
 #include <chrono>
-#include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -26,16 +25,7 @@ void socket_closed() noexcept;
 /// The thread that owns one socket and everything that touches it (CAF's multiplexer model).
 /// Other threads reach it only through post(), which queues work and wakes the loop through an
 /// eventfd polled next to the socket.
-///
-/// The loop's work (posted functions, handler calls, sends) runs under the *loop lock*, which
-/// the loop thread holds except while it waits for the socket or a wake-up. A thread that
-/// posts while the loop waits takes the lock itself and runs the work at once, then handles
-/// whatever the socket has received, instead of paying for a wake-up of the loop thread and a
-/// switch to it: this is where a message's latency went. The lock hands the socket over with
-/// the full memory barrier ZeroMQ asks for when a socket changes threads, and the handler's
-/// state is only ever touched by the lock's holder.
-/// Thread-safe: post(), call() and stop(); everything else: only by the loop lock's holder,
-/// that is from posted work and handler calls.
+/// Thread-safe: post(), call() and stop(); everything else: thread-confined to the loop thread.
 class io_loop {
 public:
     /// What the loop calls, on its thread.
@@ -56,13 +46,11 @@ public:
     /// Starts the loop thread, which takes ownership of `socket`.
     void start(zmq::socket_t socket, handler& h, std::chrono::milliseconds tick);
 
-    /// Runs `fn` under the loop lock soon: at once on this thread when the loop is idle (after
-    /// any work posted earlier), else on the loop thread. So it may run before post() returns;
-    /// call it with no lock held that the work could need. @threadsafe
+    /// Runs `fn` on the loop thread soon. @threadsafe
     void post(std::function<void()> fn);
 
-    /// Runs `fn` under the loop lock and waits for it (at once when the caller holds the loop
-    /// lock). @threadsafe
+    /// Runs `fn` on the loop thread and waits for it (or runs it at once on the loop thread).
+    /// @threadsafe
     void call(const std::function<void()>& fn);
 
     /// Evaluates `done` on the loop thread every millisecond until it returns true (returns
@@ -73,39 +61,23 @@ public:
     /// @threadsafe (not from the loop thread)
     void stop() noexcept;
 
-    /// Sends a message of `parts` frames; by the loop lock's holder only. Returns false when
-    /// ZeroMQ refused it (peer unknown or gone).
+    /// Sends a message of `parts` frames; on the loop thread only. Returns false when ZeroMQ
+    /// refused it (peer unknown or gone).
     bool send(std::span<const std::span<const std::byte>> parts) noexcept;
 
-    /// Returns whether the calling thread holds the loop lock (the loop thread, or a thread
-    /// running posted work itself).
-    bool on_loop_thread() const noexcept { return holder_.load() == std::this_thread::get_id(); }
+    bool on_loop_thread() const noexcept { return std::this_thread::get_id() == thread_id_; }
 
 private:
     void run(handler& h, std::chrono::milliseconds tick) noexcept;
     void run_posted();
-    /// Receives and handles messages until none is ready (returns false) or a batch is done.
-    bool drain(handler& h, std::vector<zmq::message_t>& parts);
-    /// Runs `fn` on this thread if the loop is idle; returns false (fn untouched) if it is not.
-    bool try_run_here(std::function<void()>& fn);
-    void wake() noexcept;
-    static std::int64_t now_ns() noexcept;
-
-    /// A post sooner than this after the loop's last work goes to the loop thread.
-    static constexpr std::int64_t stream_gap_ns = 5'000;
 
     int wake_fd_ = -1;
-    zmq::socket_t socket_; // guarded by run_mu_ once started
-    handler* handler_ = nullptr;
+    zmq::socket_t socket_; // confined to the loop thread once started
     std::thread thread_;
-    std::mutex run_mu_;                          // the loop lock
-    std::atomic<std::thread::id> holder_{};      // the thread holding run_mu_, if any
-    std::atomic<std::int64_t> idle_since_ns_{0}; // when the last holder left the loop lock
+    std::thread::id thread_id_;
     std::mutex mu_;
-    std::vector<std::function<void()>> posted_;  // guarded by mu_
-    std::vector<std::function<void()>> running_; // by the loop lock's holder: run_posted()
-    std::vector<zmq::message_t> parts_;          // by the loop lock's holder: drain()
-    bool stopping_ = false;                      // guarded by mu_
+    std::deque<std::function<void()>> posted_; // guarded by mu_
+    bool stopping_ = false;                    // guarded by mu_
 };
 
 } // namespace netchan::internal

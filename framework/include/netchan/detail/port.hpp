@@ -86,8 +86,7 @@ struct port_codec<encoded> {
 };
 
 /// port for values of type T.
-/// Thread-safe: take() and deliver_one() run on one pump thread; decode_one() runs under the I/O
-/// loop's lock (on the loop thread, or on a thread that runs the loop's work while it is idle).
+/// Thread-safe: take() and deliver_one() run on one pump thread; decode_one() on the I/O thread.
 template <class T>
 class typed_port final : public port {
 public:
