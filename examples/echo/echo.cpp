@@ -43,9 +43,8 @@ constexpr netchan::importer_options reply_import{
     .heartbeat_interval = 100ms, .peer_timeout = 1000ms, .close_when_exporter_lost = true};
 
 // Answers requests until stopped; says what happens on `log`.
-void serve(netchan::exporter& exp, netchan::chan<std::string> log, std::stop_token stop) {
-    netchan::chan<echo_request> requests(64);
-    exp.export_chan("echo", requests, dir::recv);
+void serve(netchan::chan<echo_request> requests, netchan::chan<std::string> log,
+           std::stop_token stop) {
     struct session {
         std::unique_ptr<netchan::importer> imp;
         netchan::chan<std::string> out;
@@ -78,6 +77,14 @@ void serve(netchan::exporter& exp, netchan::chan<std::string> log, std::stop_tok
             }
         }
     }
+}
+
+// Exports the request channel (before anyone learns the endpoint: a client that imports it
+// first would be refused), then serves on a thread of its own.
+std::jthread start_server(netchan::exporter& exp, netchan::chan<std::string> log) {
+    netchan::chan<echo_request> requests(64);
+    exp.export_chan("echo", requests, dir::recv);
+    return std::jthread([requests, log](std::stop_token stop) { serve(requests, log, stop); });
 }
 
 int client(const std::string& endpoint, const std::string& id, long count, long pause_ms) {
@@ -129,7 +136,7 @@ int exit_code(pid_t pid) {
 int demo() {
     netchan::exporter exp("tcp://127.0.0.1:*");
     netchan::chan<std::string> log(64);
-    std::jthread server([&](std::stop_token stop) { serve(exp, log, stop); });
+    std::jthread server = start_server(exp, log);
     std::printf("echo server at %s\n", exp.endpoint().c_str());
     std::fflush(stdout);
 
@@ -175,7 +182,7 @@ int main(int argc, char** argv) {
         if (mode == "serve" && argc == 3) {
             netchan::exporter exp(argv[2]);
             netchan::chan<std::string> log(64);
-            std::jthread server([&](std::stop_token stop) { serve(exp, log, stop); });
+            std::jthread server = start_server(exp, log);
             std::printf("echo server at %s\n", exp.endpoint().c_str());
             for (const auto& line : log) {
                 std::printf("%s\n", line.c_str());
