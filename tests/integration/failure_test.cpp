@@ -330,7 +330,7 @@ TEST_CASE("failure: a network cut shorter than the peer timeout loses and repeat
         return exp.stats("nums").redelivered + imp.stats("sink").redelivered;
     };
     // The stream lasts until the cuts are over; a cut that happens to lose nothing (nothing in
-    // flight at that instant, on a loaded machine) is followed by another, up to ten.
+    // flight at that instant, on a loaded machine) is followed by another, up to twenty.
     std::atomic<bool> cutting{true};
     std::atomic<std::int64_t> total{-1};
     std::jthread producer([out, &cutting, &total]() mutable {
@@ -359,7 +359,7 @@ TEST_CASE("failure: a network cut shorter than the peer timeout loses and repeat
         }
     });
     std::jthread cutter([&] {
-        for (int i = 0; i < 10 && (i < 2 || resent() == 0); ++i) {
+        for (int i = 0; i < 20 && (i < 2 || resent() == 0); ++i) {
             std::this_thread::sleep_for(60ms);
             proxy.cut();
             std::this_thread::sleep_for(300ms);
@@ -374,6 +374,7 @@ TEST_CASE("failure: a network cut shorter than the peer timeout loses and repeat
     } stop{[&] {
         out.close();
         in.close();
+        back.close();
     }};
     std::int64_t expected = 0;
     const auto deadline = std::chrono::steady_clock::now() + 60s;
