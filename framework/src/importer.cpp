@@ -102,18 +102,25 @@ public:
         loop_.start(std::move(sock), *this, std::chrono::milliseconds(100));
     }
 
-    ~importer_impl() override {
-        std::vector<std::unique_ptr<import_link>> all;
+    ~importer_impl() override { shut(); }
+
+    // Hangs up every import, closes their channels and stops the loop; the links stay
+    // allocated until this connection is destroyed (a group may still name them). Idempotent.
+    void shut() override {
+        if (shut_) {
+            return;
+        }
+        shut_ = true;
         loop_.call([&] {
             for (auto& [id, l] : links_) {
                 if (!l->ended && !l->resuming) {
                     send(wire::encode(wire::hangup{id}));
                 }
-                all.push_back(std::move(l));
+                retired_.push_back(std::move(l));
             }
             links_.clear();
         });
-        for (auto& l : all) {
+        for (auto& l : retired_) {
             l->p->core().observer(nullptr);
             l->p->close(); // nobody feeds or drains it any more: do not leave users blocked
         }
@@ -773,6 +780,8 @@ private:
     std::chrono::steady_clock::time_point last_heard_ = std::chrono::steady_clock::now();
     std::chrono::steady_clock::time_point last_beat_{};
     bool exporter_lost_ = false;
+    bool shut_ = false;                                 // caller's thread (shut, destructor)
+    std::vector<std::unique_ptr<import_link>> retired_; // after shut()
 };
 
 void import_link::on_value_offered() noexcept {

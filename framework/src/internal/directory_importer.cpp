@@ -50,8 +50,11 @@ directory_importer::~directory_importer() {
     for (auto& i : imports_) {
         i.group->close();
     }
-    connections_.clear(); // hangs up every link
-    imports_.clear();     // then the groups, which the links used
+    for (auto& [endpoint, c] : connections_) {
+        c->shut(); // every loop stops before any link is freed: a group links them all
+    }
+    connections_.clear();
+    imports_.clear(); // then the groups, which the links used
 }
 
 std::shared_ptr<void> directory_importer::find_local(const std::string& name,

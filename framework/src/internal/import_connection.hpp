@@ -25,6 +25,9 @@ public:
     virtual bool add_stats(const import_group& g, import_stats& sum) = 0;
     /// As importer::drain, for this connection's links.
     virtual bool drain(std::chrono::milliseconds timeout) = 0;
+    /// Hangs up every link and stops the I/O thread; the links stay allocated until the
+    /// connection is destroyed, so that every connection can be stopped before any is freed.
+    virtual void shut() = 0;
 };
 
 /// Connects to the exporter at `endpoint`; asynchronous errors go to `errors`.
