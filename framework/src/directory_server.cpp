@@ -36,7 +36,7 @@ public:
         endpoint_ = bind(s, endpoint);
         const auto tick = std::clamp(options.max_lease / 20, std::chrono::milliseconds(5),
                                      std::chrono::milliseconds(50));
-        loop_.start(std::move(s), *this, tick);
+        loop_.start(std::move(s), *this, tick, "netchan-dir");
     }
 
     ~directory_server_impl() override { loop_.stop(); }

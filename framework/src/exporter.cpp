@@ -140,7 +140,7 @@ public:
         sock.set(zmq::sockopt::sndhwm, 0);
         sock.set(zmq::sockopt::rcvhwm, 0);
         endpoint_ = bind(sock, endpoint);
-        loop_.start(std::move(sock), *this, std::chrono::milliseconds(100));
+        loop_.start(std::move(sock), *this, std::chrono::milliseconds(100), "netchan-export");
         internal::register_exporter(endpoint_, this);
         if (!options_.directories.empty()) {
             registrar_.emplace(options_.directories, options_.lease,

@@ -99,7 +99,7 @@ public:
         sock.set(zmq::sockopt::sndhwm, 0);
         sock.set(zmq::sockopt::rcvhwm, 0);
         connect(sock, endpoint);
-        loop_.start(std::move(sock), *this, std::chrono::milliseconds(100));
+        loop_.start(std::move(sock), *this, std::chrono::milliseconds(100), "netchan-import");
     }
 
     ~importer_impl() override { shut(); }

@@ -2,7 +2,9 @@
 //
 //   throughput  1 exporter -> 1 importer over the wire (local_fast_path off), int64 and a small
 //               struct, over tcp, ipc and inproc; baseline: cppzmq PUSH/PULL, one msgpack value
-//               (netchan::encode) per message.
+//               (netchan::encode) per message. Buffering: netchan's import credit and exported
+//               channel hold --credit values (default 4096); the baseline's high-water marks
+//               100,000 messages on each side.
 //   latency     round trip over two channels (request one way, reply the other), tcp; baseline:
 //               raw zmq ping-pong over two PUSH/PULL pairs.
 //   fastpath    a same-process import of a tcp export (the exported channel itself) against a
@@ -11,6 +13,8 @@
 //               export, and an exactly-once check of the values the importers share.
 //
 //   net_bench [--runs R] [--items N] [--only throughput|latency|fastpath|scale]
+//             [--transport tcp|ipc|inproc] [--type int64|sample] [--side netchan|zmq]
+//             [--credit K]
 // Prints the median over R runs of each figure and the ratio netchan / baseline.
 #include "netchan/chan.hpp"
 #include "netchan/codec.hpp"
@@ -166,17 +170,17 @@ netchan::importer_options wire_only() {
 // -- 1. throughput --
 
 template <class T>
-double netchan_throughput(transport t, long items) {
+double netchan_throughput(transport t, long items, std::size_t credit) {
     const stall_guard guard(std::string("netchan throughput over ") + name_of(t));
     std::string bound;
     double rate = 0;
     {
         netchan::exporter exp(make_endpoint(t));
         bound = exp.endpoint();
-        netchan::chan<T> out(1024);
+        netchan::chan<T> out(credit);
         exp.export_chan("values", out, netchan::dir::send);
         netchan::importer imp(bound, wire_only());
-        netchan::chan<T> in = imp.import_chan<T>("values", netchan::dir::recv, 1024);
+        netchan::chan<T> in = imp.import_chan<T>("values", netchan::dir::recv, credit);
 
         const auto start = clock_type::now();
         std::jthread producer([out, items]() mutable {
@@ -201,10 +205,13 @@ double netchan_throughput(transport t, long items) {
     return rate;
 }
 
+// The baseline queues this many messages on each side before a sender would wait.
+constexpr int zmq_hwm = 100'000;
+
 zmq::socket_t bench_socket(zmq::context_t& ctx, zmq::socket_type type) {
     auto s = netchan::make_socket(ctx, type, netchan::default_linger);
-    s.set(zmq::sockopt::sndhwm, 100000);
-    s.set(zmq::sockopt::rcvhwm, 100000);
+    s.set(zmq::sockopt::sndhwm, zmq_hwm);
+    s.set(zmq::sockopt::rcvhwm, zmq_hwm);
     s.set(zmq::sockopt::rcvtimeo, static_cast<int>(stall_limit.count() * 1000));
     return s;
 }
@@ -255,27 +262,59 @@ double zmq_throughput(transport t, long items) {
     return rate;
 }
 
+// Empty: every transport (or type) of the throughput table.
+std::string only_transport;
+std::string only_type;
+// "netchan" or "zmq": run one side only (to profile it); empty: both.
+std::string only_side;
+
+bool run_side(const char* side) {
+    return only_side.empty() || only_side == side;
+}
+
+// The figures' ratio, or "-" when one side did not run.
+std::string ratio_text(double ours, double base) {
+    if (ours == 0 || base == 0) {
+        return "-";
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2fx", ours / base);
+    return text;
+}
+
 template <class T>
-void throughput_row(transport t, int runs, long items) {
+void throughput_row(transport t, int runs, long items, std::size_t credit) {
     std::vector<double> ours, base;
     for (int r = 0; r < runs; ++r) {
-        ours.push_back(netchan_throughput<T>(t, items));
-        base.push_back(zmq_throughput<T>(t, items));
+        ours.push_back(run_side("netchan") ? netchan_throughput<T>(t, items, credit) : 0);
+        base.push_back(run_side("zmq") ? zmq_throughput<T>(t, items) : 0);
     }
     const double a = median(ours);
     const double b = median(base);
-    std::printf("%-8s %-8s %18.0f %18.0f %7.2fx\n", name_of(t), values<T>::name, a, b, a / b);
+    std::printf("%-8s %-8s %18.0f %18.0f %8s\n", name_of(t), values<T>::name, a, b,
+                ratio_text(a, b).c_str());
     std::fflush(stdout);
 }
 
-void run_throughput(int runs, long items) {
-    std::printf("== throughput: 1 exporter -> 1 importer, wire path, %ld values, median of %d\n",
-                items, runs);
+template <class T>
+bool wanted(transport t) {
+    return (only_transport.empty() || only_transport == name_of(t)) &&
+           (only_type.empty() || only_type == values<T>::name);
+}
+
+void run_throughput(int runs, long items, std::size_t credit) {
+    std::printf("== throughput: 1 exporter -> 1 importer, wire path, %ld values, median of %d\n"
+                "   netchan: credit %zu, exported channel of %zu; zmq: high-water marks %d\n",
+                items, runs, credit, credit, zmq_hwm);
     std::printf("%-8s %-8s %18s %18s %8s\n", "transport", "type", "netchan values/s",
                 "zmq push/pull v/s", "ratio");
     for (transport t : {transport::tcp, transport::ipc, transport::inproc}) {
-        throughput_row<std::int64_t>(t, runs, items);
-        throughput_row<sample>(t, runs, items);
+        if (wanted<std::int64_t>(t)) {
+            throughput_row<std::int64_t>(t, runs, items, credit);
+        }
+        if (wanted<sample>(t)) {
+            throughput_row<sample>(t, runs, items, credit);
+        }
     }
     std::printf("\n");
 }
@@ -385,18 +424,18 @@ void run_latency(int runs) {
                 trips, warmup_trips, runs);
     std::vector<double> a50, a99, b50, b99;
     for (int r = 0; r < runs; ++r) {
-        const auto a = netchan_latency(trips);
-        const auto b = zmq_latency(trips);
+        const auto a = run_side("netchan") ? netchan_latency(trips) : percentiles{};
+        const auto b = run_side("zmq") ? zmq_latency(trips) : percentiles{};
         a50.push_back(a.p50);
         a99.push_back(a.p99);
         b50.push_back(b.p50);
         b99.push_back(b.p99);
     }
     std::printf("%-6s %14s %14s %8s\n", "", "netchan us", "zmq us", "ratio");
-    std::printf("%-6s %14.1f %14.1f %7.2fx\n", "p50", median(a50), median(b50),
-                median(a50) / median(b50));
-    std::printf("%-6s %14.1f %14.1f %7.2fx\n\n", "p99", median(a99), median(b99),
-                median(a99) / median(b99));
+    std::printf("%-6s %14.1f %14.1f %8s\n", "p50", median(a50), median(b50),
+                ratio_text(median(a50), median(b50)).c_str());
+    std::printf("%-6s %14.1f %14.1f %8s\n\n", "p99", median(a99), median(b99),
+                ratio_text(median(a99), median(b99)).c_str());
     std::fflush(stdout);
 }
 
@@ -582,6 +621,7 @@ void run_scale() {
 int main(int argc, char** argv) {
     int runs = 5;
     long items = 200'000;
+    long credit = 4096;
     std::string only;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
@@ -590,14 +630,28 @@ int main(int argc, char** argv) {
             items = std::atol(argv[++i]);
         } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
+        } else if (std::strcmp(argv[i], "--transport") == 0 && i + 1 < argc) {
+            only_transport = argv[++i];
+        } else if (std::strcmp(argv[i], "--credit") == 0 && i + 1 < argc) {
+            credit = std::atol(argv[++i]);
+        } else if (std::strcmp(argv[i], "--side") == 0 && i + 1 < argc) {
+            only_side = argv[++i];
+        } else if (std::strcmp(argv[i], "--type") == 0 && i + 1 < argc) {
+            only_type = argv[++i];
         } else {
             std::fprintf(stderr, "usage: net_bench [--runs R] [--items N] "
-                                 "[--only throughput|latency|fastpath|scale]\n");
+                                 "[--only throughput|latency|fastpath|scale]\n"
+                                 "                 [--transport tcp|ipc|inproc] "
+                                 "[--type int64|sample]   (throughput table rows)\n"
+                                 "                 [--credit K]   (throughput: import credit "
+                                 "and exported channel capacity, default 4096)\n"
+                                 "                 [--side netchan|zmq]   (run one side only, "
+                                 "to profile it)\n");
             return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
         }
     }
-    if (runs < 1 || items < 1) {
-        std::fprintf(stderr, "net_bench: --runs and --items must be positive\n");
+    if (runs < 1 || items < 1 || credit < 1) {
+        std::fprintf(stderr, "net_bench: --runs, --items and --credit must be positive\n");
         return 2;
     }
     if (!only.empty() && only != "throughput" && only != "latency" && only != "fastpath" &&
@@ -605,11 +659,24 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "net_bench: unknown section '%s'\n", only.c_str());
         return 2;
     }
+    if (!only_transport.empty() && only_transport != "tcp" && only_transport != "ipc" &&
+        only_transport != "inproc") {
+        std::fprintf(stderr, "net_bench: unknown transport '%s'\n", only_transport.c_str());
+        return 2;
+    }
+    if (!only_side.empty() && only_side != "netchan" && only_side != "zmq") {
+        std::fprintf(stderr, "net_bench: unknown side '%s'\n", only_side.c_str());
+        return 2;
+    }
+    if (!only_type.empty() && only_type != "int64" && only_type != "sample") {
+        std::fprintf(stderr, "net_bench: unknown type '%s'\n", only_type.c_str());
+        return 2;
+    }
     const auto want = [&](const char* name) { return only.empty() || only == name; };
 
     try {
         if (want("throughput")) {
-            run_throughput(runs, items);
+            run_throughput(runs, items, static_cast<std::size_t>(credit));
         }
         if (want("latency")) {
             run_latency(runs);

@@ -1,5 +1,6 @@
 #include "internal/io_loop.hpp"
 
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -53,10 +54,12 @@ io_loop::~io_loop() {
     ::close(wake_fd_);
 }
 
-void io_loop::start(zmq::socket_t socket, handler& h, std::chrono::milliseconds tick) {
+void io_loop::start(zmq::socket_t socket, handler& h, std::chrono::milliseconds tick,
+                    const char* name) {
     socket_ = std::move(socket);
     socket_opened();
     thread_ = std::thread([this, &h, tick] { run(h, tick); });
+    ::pthread_setname_np(thread_.native_handle(), name);
     thread_id_ = thread_.get_id();
 }
 

@@ -43,8 +43,9 @@ public:
     io_loop(const io_loop&) = delete;
     io_loop& operator=(const io_loop&) = delete;
 
-    /// Starts the loop thread, which takes ownership of `socket`.
-    void start(zmq::socket_t socket, handler& h, std::chrono::milliseconds tick);
+    /// Starts the loop thread, which takes ownership of `socket`. `name` (at most 15 chars)
+    /// names the thread in top, ps and debuggers.
+    void start(zmq::socket_t socket, handler& h, std::chrono::milliseconds tick, const char* name);
 
     /// Runs `fn` on the loop thread soon. @threadsafe
     void post(std::function<void()> fn);
