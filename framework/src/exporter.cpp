@@ -99,12 +99,14 @@ struct export_entry {
                 wake();
             }
         }
+        std::uint8_t interests() const noexcept override { return values_offered; }
     } watch;
 
     // Recv exports: hears the application ask for values, to acknowledge what it consumed.
     struct consumption_watch final : chan_observer {
         std::function<void()> changed;
         void on_recv_request() noexcept override { changed(); }
+        std::uint8_t interests() const noexcept override { return recv_requests; }
     } consumed_watch;
     std::atomic<std::uint64_t> handed{0};       // values the pump put into the channel
     std::atomic<std::uint64_t> consumed_max{0}; // the most consumed seen by a receiver

@@ -74,6 +74,9 @@ struct import_link final : chan_observer, internal::import_group::member {
 
     void on_recv_request() noexcept override;
     void on_value_offered() noexcept override;
+    std::uint8_t interests() const noexcept override {
+        return d == dir::recv ? recv_requests : values_offered;
+    }
     void count_consumed(std::uint64_t consumed, std::uint64_t queued) noexcept override;
     void value_offered() noexcept override;
     void room() noexcept override;

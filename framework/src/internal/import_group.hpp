@@ -111,6 +111,9 @@ public:
     // chan_observer.
     void on_recv_request() noexcept override;
     void on_value_offered() noexcept override;
+    std::uint8_t interests() const noexcept override {
+        return d_ == dir::recv ? recv_requests : values_offered;
+    }
 
 private:
     struct run {

@@ -100,6 +100,12 @@ public:
     /// Called when a value may be waiting to be received: after a send completes, when a sender
     /// starts to wait, and on close.
     virtual void on_value_offered() noexcept {}
+
+    /// Which of the two calls the observer wants; read once, when it is registered. A channel
+    /// skips the calls it does not want (a send export's channel, imported in the same process,
+    /// then costs its receivers nothing).
+    enum interest : std::uint8_t { recv_requests = 1, values_offered = 2 };
+    virtual std::uint8_t interests() const noexcept { return recv_requests | values_offered; }
 };
 
 /// Result of trying one channel operation under the channel's lock.
@@ -162,25 +168,35 @@ public:
 
     /// Tells the observer (if any) that a receive starts. @threadsafe
     void notify_recv_request() noexcept {
-        if (chan_observer* o = observer_.load(std::memory_order_acquire)) {
-            o->on_recv_request();
+        if ((interests_.load(std::memory_order_relaxed) & chan_observer::recv_requests) != 0) {
+            if (chan_observer* o = observer_.load(std::memory_order_acquire)) {
+                o->on_recv_request();
+            }
         }
     }
 
     /// Tells the observer (if any) that a value may be waiting. @threadsafe
     void notify_value_offered() noexcept {
-        if (chan_observer* o = observer_.load(std::memory_order_acquire)) {
-            o->on_value_offered();
+        if ((interests_.load(std::memory_order_relaxed) & chan_observer::values_offered) != 0) {
+            if (chan_observer* o = observer_.load(std::memory_order_acquire)) {
+                o->on_value_offered();
+            }
         }
     }
 
     /// Sets (or clears, with nullptr) the observer; it must outlive its registration.
-    void observer(chan_observer* o) noexcept { observer_.store(o, std::memory_order_release); }
+    void observer(chan_observer* o) noexcept {
+        // A receiver that reads stale interests acts as if it read the observer pointer
+        // before the change, which it could have anyway.
+        interests_.store(o != nullptr ? o->interests() : 0, std::memory_order_relaxed);
+        observer_.store(o, std::memory_order_release);
+    }
 
     mutable spin_mutex mu_;
     std::atomic<chan_observer*> observer_{nullptr};
-    waiter_queue recvq_; // guarded by mu_
-    waiter_queue sendq_; // guarded by mu_
+    std::atomic<std::uint8_t> interests_{0}; // the observer's interests()
+    waiter_queue recvq_;                     // guarded by mu_
+    waiter_queue sendq_;                     // guarded by mu_
 };
 
 /// One case of a type-erased select.
