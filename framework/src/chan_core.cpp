@@ -2,12 +2,25 @@
 
 #include "netchan/error.hpp"
 
+#include "internal/call_slots.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cassert>
 #include <numeric>
 
 namespace netchan::detail {
+
+void chan_core::observer(chan_observer* o) noexcept {
+    // A thread that reads stale interests acts as if it read the pointer before the change,
+    // which it could have anyway.
+    interests_.store(o != nullptr ? o->interests() : 0, std::memory_order_relaxed);
+    observer_.store(o);
+    if (o == nullptr) {
+        internal::call_slots::wait_for_calls(this);
+    }
+}
+
 namespace {
 
 constexpr std::size_t max_select_cases = 64;

@@ -126,6 +126,8 @@ inline void wake(waiter* w) noexcept {
 /// guards the wait queues, whose waiters are told "try again" when the ring changes.
 /// Thread-safe: the queues are guarded by mu_.
 class chan_core {
+    void call_observer(void (chan_observer::*call)() noexcept) noexcept;
+
 public:
     chan_core() = default;
     chan_core(const chan_core&) = delete;
@@ -169,28 +171,21 @@ public:
     /// Tells the observer (if any) that a receive starts. @threadsafe
     void notify_recv_request() noexcept {
         if ((interests_.load(std::memory_order_relaxed) & chan_observer::recv_requests) != 0) {
-            if (chan_observer* o = observer_.load(std::memory_order_acquire)) {
-                o->on_recv_request();
-            }
+            call_observer(&chan_observer::on_recv_request);
         }
     }
 
     /// Tells the observer (if any) that a value may be waiting. @threadsafe
     void notify_value_offered() noexcept {
         if ((interests_.load(std::memory_order_relaxed) & chan_observer::values_offered) != 0) {
-            if (chan_observer* o = observer_.load(std::memory_order_acquire)) {
-                o->on_value_offered();
-            }
+            call_observer(&chan_observer::on_value_offered);
         }
     }
 
-    /// Sets (or clears, with nullptr) the observer; it must outlive its registration.
-    void observer(chan_observer* o) noexcept {
-        // A receiver that reads stale interests acts as if it read the observer pointer
-        // before the change, which it could have anyway.
-        interests_.store(o != nullptr ? o->interests() : 0, std::memory_order_relaxed);
-        observer_.store(o, std::memory_order_release);
-    }
+    /// Sets (or clears, with nullptr) the observer. Clearing waits for the calls under way, so
+    /// the observer may be destroyed once this returns.
+    /// @pre not called from inside a call of this channel's observer
+    void observer(chan_observer* o) noexcept;
 
     mutable spin_mutex mu_;
     std::atomic<chan_observer*> observer_{nullptr};
