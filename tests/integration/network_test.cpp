@@ -598,37 +598,54 @@ TEST_CASE("network: bad frames are reported and legitimate importers keep workin
     CHECK(sink.recv_for(5s) == 2);
 }
 
+// An exporter of "out" (it sends) and "sink" (it receives) and an importer of both, for the
+// tests that destroy the two sides in either order.
+struct exported_both_ways {
+    chan<int> out;
+    chan<int> sink;
+    std::unique_ptr<exporter> exp;
+    std::unique_ptr<importer> imp;
+    chan<int> in;      // imported "out"
+    chan<int> to_sink; // imported "sink"
+
+    exported_both_ways(const std::string& transport, std::size_t out_capacity,
+                       std::size_t sink_capacity, std::size_t credit)
+        : out(out_capacity), sink(sink_capacity),
+          exp(std::make_unique<exporter>(fresh_endpoint(transport))) {
+        exp->export_chan("out", out, dir::send);
+        exp->export_chan("sink", sink, dir::recv);
+        imp = std::make_unique<importer>(exp->endpoint(), wire_only());
+        in = imp->import_chan<int>("out", dir::recv, credit);
+        to_sink = imp->import_chan<int>("sink", dir::send, credit);
+    }
+
+    void destroy(bool exporter_first) {
+        if (exporter_first) {
+            exp.reset();
+        }
+        imp.reset();
+        exp.reset();
+    }
+};
+
 TEST_CASE("network: destroying either side with values in flight neither hangs nor crashes",
           "[network]") {
     const std::string transport = TRANSPORTS;
     const bool exporter_first = GENERATE(true, false);
-    chan<int> out(1024);
-    chan<int> sink(4);
-    auto exp = std::make_unique<exporter>(fresh_endpoint(transport));
-    exp->export_chan("out", out, dir::send);
-    exp->export_chan("sink", sink, dir::recv);
-    auto imp = std::make_unique<importer>(exp->endpoint(), wire_only());
-    auto in = imp->import_chan<int>("out", dir::recv, 64);
-    auto to_sink = imp->import_chan<int>("sink", dir::send, 64);
+    exported_both_ways link(transport, 1024, 4, 64);
     for (int i = 0; i < 1000; ++i) {
-        (void)out.try_send(i);
-        (void)to_sink.try_send(i);
+        (void)link.out.try_send(i);
+        (void)link.to_sink.try_send(i);
     }
-    if (exporter_first) {
-        exp.reset();
-        imp.reset();
-    } else {
-        imp.reset();
-        exp.reset();
-    }
+    link.destroy(exporter_first);
     // The importer's channels are closed: what arrived drains, then closed; sends throw.
     int drained = 0;
-    while (in.recv_for(5s)) {
+    while (link.in.recv_for(5s)) {
         ++drained;
     }
-    CHECK(in.closed());
+    CHECK(link.in.closed());
     CHECK(drained <= 1000);
-    CHECK_THROWS_AS(to_sink.send(1), netchan::closed_error);
+    CHECK_THROWS_AS(link.to_sink.send(1), netchan::closed_error);
 }
 
 TEST_CASE("network: destroying either side while threads use its channels does not crash",
@@ -639,14 +656,11 @@ TEST_CASE("network: destroying either side while threads use its channels does n
     const std::string transport = TRANSPORTS;
     const bool exporter_first = GENERATE(true, false);
     for (int round = 0; round < 5; ++round) {
-        chan<int> out(64);
-        chan<int> sink(64);
-        auto exp = std::make_unique<exporter>(fresh_endpoint(transport));
-        exp->export_chan("out", out, dir::send);
-        exp->export_chan("sink", sink, dir::recv);
-        auto imp = std::make_unique<importer>(exp->endpoint(), wire_only());
-        auto in = imp->import_chan<int>("out", dir::recv, 16);
-        auto to_sink = imp->import_chan<int>("sink", dir::send, 16);
+        exported_both_ways link(transport, 64, 64, 16);
+        auto in = link.in; // handles the threads keep using after the sides are gone
+        auto to_sink = link.to_sink;
+        auto out = link.out;
+        auto sink = link.sink;
         std::atomic<bool> stop{false};
         std::atomic<long> received{0};
         // Each thread keeps calling its channel, so that a destruction lands mid-call.
@@ -675,13 +689,7 @@ TEST_CASE("network: destroying either side while threads use its channels does n
             std::this_thread::sleep_for(1ms);
         }
         CHECK(received.load() >= 10);
-        if (exporter_first) {
-            exp.reset();
-            imp.reset();
-        } else {
-            imp.reset();
-            exp.reset();
-        }
+        link.destroy(exporter_first);
         std::this_thread::sleep_for(5ms);
         stop.store(true);
         users.clear(); // joins

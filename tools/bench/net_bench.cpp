@@ -35,6 +35,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -654,22 +655,20 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "net_bench: --runs, --items and --credit must be positive\n");
         return 2;
     }
-    if (!only.empty() && only != "throughput" && only != "latency" && only != "fastpath" &&
-        only != "scale") {
-        std::fprintf(stderr, "net_bench: unknown section '%s'\n", only.c_str());
-        return 2;
-    }
-    if (!only_transport.empty() && only_transport != "tcp" && only_transport != "ipc" &&
-        only_transport != "inproc") {
-        std::fprintf(stderr, "net_bench: unknown transport '%s'\n", only_transport.c_str());
-        return 2;
-    }
-    if (!only_side.empty() && only_side != "netchan" && only_side != "zmq") {
-        std::fprintf(stderr, "net_bench: unknown side '%s'\n", only_side.c_str());
-        return 2;
-    }
-    if (!only_type.empty() && only_type != "int64" && only_type != "sample") {
-        std::fprintf(stderr, "net_bench: unknown type '%s'\n", only_type.c_str());
+    // Each filter is empty (everything) or one of its known values.
+    const auto known = [](const char* what, const std::string& value,
+                          std::initializer_list<const char*> choices) {
+        const bool ok = value.empty() || std::any_of(choices.begin(), choices.end(),
+                                                     [&](const char* c) { return value == c; });
+        if (!ok) {
+            std::fprintf(stderr, "net_bench: unknown %s '%s'\n", what, value.c_str());
+        }
+        return ok;
+    };
+    if (!known("section", only, {"throughput", "latency", "fastpath", "scale"}) ||
+        !known("transport", only_transport, {"tcp", "ipc", "inproc"}) ||
+        !known("side", only_side, {"netchan", "zmq"}) ||
+        !known("type", only_type, {"int64", "sample"})) {
         return 2;
     }
     const auto want = [&](const char* name) { return only.empty() || only == name; };
