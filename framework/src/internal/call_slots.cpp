@@ -70,26 +70,21 @@ bool register_membarrier() noexcept {
 
 const bool call_slots::membarrier_ok = register_membarrier();
 
-std::atomic<const void*>& call_slots::mine() noexcept {
-    return slot_of_this_thread();
-}
-
 void call_slots::wait_for_calls(const void* channel) noexcept {
     if (membarrier_ok) {
         syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
     }
-    const std::atomic<const void*>* own = &mine();
+    const std::atomic<const void*>* own = this_thread_slot; // null: this thread never called
     auto& list = all_slots();
+    const auto calling = [&](const std::atomic<const void*>* slot) {
+        return slot != own && slot->load() == channel;
+    };
     for (;;) {
-        bool busy = false;
         {
             std::lock_guard lock(list.mu);
-            for (const auto* slot : list.slots) {
-                busy = busy || (slot != own && slot->load() == channel);
+            if (std::none_of(list.slots.begin(), list.slots.end(), calling)) {
+                return;
             }
-        }
-        if (!busy) {
-            return;
         }
         std::this_thread::yield(); // a call is a few atomic operations and a post
     }

@@ -16,9 +16,6 @@ namespace netchan::internal {
 /// Thread-safe.
 class call_slots {
 public:
-    /// The calling thread's slot: the channel whose observer it is calling, or nullptr.
-    static std::atomic<const void*>& mine() noexcept;
-
     /// Marks `slot` (the caller's) as calling the observer of `channel` (or of none, with
     /// nullptr), ordered before the caller's next load of the observer pointer, which must be
     /// seq_cst.
