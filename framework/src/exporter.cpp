@@ -88,25 +88,27 @@ struct export_entry {
     chan<bool> stop;  // closed to stop the pump
     std::thread pump; // recv exports: loop -> channel (the channel's receivers may be slow)
 
-    // Send exports: the loop takes values itself; when it finds the channel empty it arms this,
-    // and the next value offered wakes it (the Dekker pair: arm, then look again).
+    // Send exports: the loop takes values itself; when it finds the channel empty it turns this
+    // watch's calls on, and the next value offered wakes it (the Dekker pair: turn on, then look
+    // again). Off otherwise, so senders pay nothing while the loop is busy or nobody imports.
     struct value_watch final : chan_observer {
-        std::atomic<bool> armed{false};
+        chan_core* core = nullptr;
         std::function<void()> wake;
         void on_value_offered() noexcept override {
-            // A seq_cst load first (a plain mov on x86): no read-modify-write per value sent.
-            if (armed.load() && armed.exchange(false)) {
+            if (core->want(values_offered, false)) { // the first of racing senders wakes
                 wake();
             }
         }
-        std::uint8_t interests() const noexcept override { return values_offered; }
+        std::uint8_t interests() const noexcept override { return 0; }
     } watch;
 
     // Recv exports: hears the application ask for values, to acknowledge what it consumed.
+    // Off until the pump hands over the first value from the wire: receivers of a channel
+    // that only same-process importers feed pay nothing.
     struct consumption_watch final : chan_observer {
         std::function<void()> changed;
         void on_recv_request() noexcept override { changed(); }
-        std::uint8_t interests() const noexcept override { return recv_requests; }
+        std::uint8_t interests() const noexcept override { return 0; }
     } consumed_watch;
     std::atomic<std::uint64_t> handed{0};       // values the pump put into the channel
     std::atomic<std::uint64_t> consumed_max{0}; // the most consumed seen by a receiver
@@ -202,6 +204,7 @@ public:
         }
         if (raw->d == dir::send) {
             const std::uint64_t id = raw->id;
+            raw->watch.core = &raw->p->core();
             raw->watch.wake = [this, id] { loop_.post([this, id] { service(id); }); };
             raw->p->core().observer(&raw->watch);
             loop_.post([this, id] { service(id); }); // notice a channel closed before export
@@ -695,12 +698,13 @@ private:
             static_cast<std::size_t>(std::min<std::uint64_t>(free - e.pending.size(), 4096));
         auto t = e.p->take_ready(e.pending, room);
         if (t.count == 0 && !t.drained) {
-            e.watch.armed.store(true);
-            t = e.p->take_ready(e.pending, room); // a value offered before arming is seen here
+            auto& core = e.p->core();
+            core.want(chan_observer::values_offered, true);
+            t = e.p->take_ready(e.pending, room); // a value offered before is seen here
             if (t.count == 0 && !t.drained) {
-                return; // armed: the next value offered calls service()
+                return; // the next value offered calls service()
             }
-            e.watch.armed.store(false);
+            core.want(chan_observer::values_offered, false);
         }
         if (t.drained) {
             e.source_done = true;
@@ -792,6 +796,7 @@ private:
     }
 
     void run_recv_pump(export_entry& e) {
+        bool watching = false;
         for (;;) {
             {
                 std::unique_lock lock(e.mu);
@@ -799,6 +804,11 @@ private:
                 if (e.stopping) {
                     return;
                 }
+            }
+            if (!watching) {
+                // Before the value is in the channel: every receive that can take it reports.
+                watching = true;
+                e.p->core().want(chan_observer::recv_requests, true);
             }
             if (!e.p->deliver_one(e.stop)) {
                 return; // stopped, or the application closed its channel

@@ -101,9 +101,9 @@ public:
     /// starts to wait, and on close.
     virtual void on_value_offered() noexcept {}
 
-    /// Which of the two calls the observer wants; read once, when it is registered. A channel
-    /// skips the calls it does not want (a send export's channel, imported in the same process,
-    /// then costs its receivers nothing).
+    /// Which of the two calls the observer wants; read when it is registered, and turned on and
+    /// off later with chan_core::want(). A channel skips the calls nobody wants (a send export's
+    /// channel, imported in the same process, then costs its senders and receivers nothing).
     enum interest : std::uint8_t { recv_requests = 1, values_offered = 2 };
     virtual std::uint8_t interests() const noexcept { return recv_requests | values_offered; }
 };
@@ -170,16 +170,24 @@ public:
 
     /// Tells the observer (if any) that a receive starts. @threadsafe
     void notify_recv_request() noexcept {
-        if ((interests_.load(std::memory_order_relaxed) & chan_observer::recv_requests) != 0) {
+        if (wants(chan_observer::recv_requests)) {
             call_observer(&chan_observer::on_recv_request);
         }
     }
 
     /// Tells the observer (if any) that a value may be waiting. @threadsafe
     void notify_value_offered() noexcept {
-        if ((interests_.load(std::memory_order_relaxed) & chan_observer::values_offered) != 0) {
+        if (wants(chan_observer::values_offered)) {
             call_observer(&chan_observer::on_value_offered);
         }
+    }
+
+    /// Turns the observer's calls of kind `i` on or off; returns whether they were on. seq_cst,
+    /// as is the check before each call (a plain load on x86): an observer that turns calls on
+    /// and then looks at the channel either finds what changed it or is called. @threadsafe
+    bool want(chan_observer::interest i, bool on) noexcept {
+        const std::uint8_t before = on ? interests_.fetch_or(i) : interests_.fetch_and(~i);
+        return (before & i) != 0;
     }
 
     /// Sets (or clears, with nullptr) the observer. Clearing waits for the calls under way, so
@@ -187,9 +195,13 @@ public:
     /// @pre not called from inside a call of this channel's observer
     void observer(chan_observer* o) noexcept;
 
+private:
+    bool wants(chan_observer::interest i) const noexcept { return (interests_.load() & i) != 0; }
+
+public:
     mutable spin_mutex mu_;
     std::atomic<chan_observer*> observer_{nullptr};
-    std::atomic<std::uint8_t> interests_{0}; // the observer's interests()
+    std::atomic<std::uint8_t> interests_{0}; // the calls the observer wants
     waiter_queue recvq_;                     // guarded by mu_
     waiter_queue sendq_;                     // guarded by mu_
 };
