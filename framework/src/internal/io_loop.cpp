@@ -1,9 +1,11 @@
 #include "internal/io_loop.hpp"
 
+#include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -57,22 +59,69 @@ io_loop::~io_loop() {
 void io_loop::start(zmq::socket_t socket, handler& h, std::chrono::milliseconds tick,
                     const char* name) {
     socket_ = std::move(socket);
+    handler_ = &h;
     socket_opened();
     thread_ = std::thread([this, &h, tick] { run(h, tick); });
     ::pthread_setname_np(thread_.native_handle(), name);
-    thread_id_ = thread_.get_id();
+}
+
+void io_loop::wake() noexcept {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+std::int64_t io_loop::now_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+bool io_loop::try_run_here(std::function<void()>& fn) {
+    // A holder posting to itself queues: the work runs after what it is doing now.
+    if (handler_ == nullptr || on_loop_thread() ||
+        now_ns() - idle_since_ns_.load(std::memory_order_relaxed) < stream_gap_ns ||
+        !run_mu_.try_lock()) {
+        return false;
+    }
+    std::unique_lock run_lock(run_mu_, std::adopt_lock);
+    {
+        std::lock_guard lock(mu_);
+        if (stopping_) {
+            return false; // the loop thread may have closed the socket
+        }
+    }
+    holder_.store(std::this_thread::get_id());
+    // Each step as the loop would take it: a handler bug must not escape, nor stop the rest.
+    bool more = true; // after a throw, let the loop look again
+    try {
+        run_posted(); // what was posted before fn goes first
+        fn();         // what it posts goes to the loop thread, which the post wakes
+        // The sends may have taken in the command that says a message arrived, and with it
+        // ZMQ_FD's signal: the loop thread is woken to receive it.
+        more = readable();
+    } catch (...) {
+    }
+    idle_since_ns_.store(now_ns(), std::memory_order_relaxed);
+    holder_.store(std::thread::id{});
+    run_lock.unlock();
+    if (more) {
+        wake();
+    }
+    return true;
 }
 
 void io_loop::post(std::function<void()> fn) {
-    bool wake = false;
+    if (try_run_here(fn)) {
+        return;
+    }
+    bool wake_loop = false;
     {
         std::lock_guard lock(mu_);
-        wake = posted_.empty();
+        wake_loop = posted_.empty();
         posted_.push_back(std::move(fn));
     }
-    if (wake) {
-        const std::uint64_t one = 1;
-        [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+    if (wake_loop) {
+        wake();
     }
 }
 
@@ -117,8 +166,7 @@ void io_loop::stop() noexcept {
         }
         stopping_ = true;
     }
-    const std::uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+    wake();
     if (thread_.joinable()) {
         thread_.join();
     }
@@ -144,31 +192,59 @@ bool io_loop::send(std::span<const std::span<const std::byte>> parts) noexcept {
 }
 
 void io_loop::run_posted() {
-    std::deque<std::function<void()>> batch;
     {
         std::lock_guard lock(mu_);
-        batch.swap(posted_);
+        if (posted_.empty()) {
+            return;
+        }
+        running_.swap(posted_); // both keep their capacity: no allocation per pass
     }
-    for (auto& fn : batch) {
-        fn();
+    try {
+        for (auto& fn : running_) {
+            fn();
+        }
+    } catch (...) {
+        running_.clear(); // the rest of a batch whose work threw is dropped
+        throw;
     }
+    running_.clear();
+}
+
+bool io_loop::drain(handler& h) {
+    // At most a batch per pass, so that posted work and ticks are not starved by a flood.
+    for (int i = 0; i < 1024; ++i) {
+        parts_.clear();
+        zmq::message_t msg;
+        if (!socket_.recv(msg, zmq::recv_flags::dontwait)) {
+            return false;
+        }
+        parts_.push_back(std::move(msg));
+        while (parts_.back().more()) {
+            zmq::message_t more;
+            (void)socket_.recv(more, zmq::recv_flags::none);
+            parts_.push_back(std::move(more));
+        }
+        h.on_message(parts_);
+    }
+    parts_.clear();
+    return true;
+}
+
+bool io_loop::readable() {
+    return (socket_.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0;
 }
 
 void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
-    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
-                               {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
+    // The loop waits with ::poll on the socket's ZMQ_FD and the wake eventfd, without the loop
+    // lock, so that other threads can use the socket meanwhile (zmq_poll would touch it).
+    // ZMQ_FD only signals that the socket's command mailbox has news, and any use of the socket
+    // may take that news in: so the loop asks ZMQ_EVENTS last before it waits.
+    std::unique_lock run_lock(run_mu_);
+    holder_.store(std::this_thread::get_id());
+    pollfd fds[2] = {{socket_.get(zmq::sockopt::fd), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     auto next_tick = std::chrono::steady_clock::now() + tick;
-    std::vector<zmq::message_t> parts;
     for (;;) {
         try {
-            const auto now = std::chrono::steady_clock::now();
-            const auto wait =
-                std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - now);
-            zmq::poll(items, 2, std::max(wait, std::chrono::milliseconds(0)));
-            if (items[1].revents & ZMQ_POLLIN) {
-                std::uint64_t n = 0;
-                [[maybe_unused]] auto r = ::read(wake_fd_, &n, sizeof n);
-            }
             run_posted();
             {
                 std::lock_guard lock(mu_);
@@ -176,24 +252,26 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
                     break;
                 }
             }
-            // Drain the socket: poll() reports readiness once per batch of messages.
-            for (int i = 0; i < 1024; ++i) {
-                parts.clear();
-                zmq::message_t msg;
-                if (!socket_.recv(msg, zmq::recv_flags::dontwait)) {
-                    break;
-                }
-                parts.push_back(std::move(msg));
-                while (parts.back().more()) {
-                    zmq::message_t more;
-                    (void)socket_.recv(more, zmq::recv_flags::none);
-                    parts.push_back(std::move(more));
-                }
-                h.on_message(parts);
-            }
             if (std::chrono::steady_clock::now() >= next_tick) {
                 h.on_tick();
                 next_tick = std::chrono::steady_clock::now() + tick;
+            }
+            if (drain(h) || readable()) {
+                continue; // a batch was not the last: first what is posted, then more
+            }
+            const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+                next_tick - std::chrono::steady_clock::now());
+            // Idle: other threads may now run posted work themselves (try_run_here).
+            idle_since_ns_.store(now_ns(), std::memory_order_relaxed);
+            holder_.store(std::thread::id{});
+            run_lock.unlock();
+            const int ready =
+                ::poll(fds, 2, static_cast<int>(std::max<std::int64_t>(wait.count() + 1, 0)));
+            run_lock.lock();
+            holder_.store(std::this_thread::get_id());
+            if (ready > 0 && (fds[1].revents & POLLIN) != 0) {
+                std::uint64_t n = 0;
+                [[maybe_unused]] auto r = ::read(wake_fd_, &n, sizeof n);
             }
         } catch (const zmq::error_t& e) {
             if (e.num() == ETERM) {
@@ -205,6 +283,7 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
     }
     socket_.close();
     socket_closed();
+    holder_.store(std::thread::id{});
 }
 
 } // namespace netchan::internal

@@ -2,8 +2,9 @@
 
 #include "netchan/zmq_socket.hpp"
 
+#include <atomic>
 #include <chrono>
-#include <deque>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -23,9 +24,16 @@ void socket_opened() noexcept;
 void socket_closed() noexcept;
 
 /// The thread that owns one socket and everything that touches it (CAF's multiplexer model).
-/// Other threads reach it only through post(), which queues work and wakes the loop through an
+/// Other threads reach it through post(), which queues work and wakes the loop through an
 /// eventfd polled next to the socket.
-/// Thread-safe: post(), call() and stop(); everything else: thread-confined to the loop thread.
+///
+/// The loop's work (posted functions, handler calls, sends) runs under the *loop lock*, which
+/// the loop thread holds except while it waits for the socket or a wake-up. A thread that posts
+/// while the loop waits takes the lock itself and runs the work at once, instead of paying for
+/// a wake-up of the loop thread and a switch to it: that is a message's latency. The lock hands
+/// the socket over with the full barrier ZeroMQ asks for when a socket changes threads.
+/// Thread-safe: post(), call(), wait_until() and stop(); everything else: only by the loop
+/// lock's holder, that is from posted work and handler calls.
 class io_loop {
 public:
     /// What the loop calls, on its thread.
@@ -47,11 +55,13 @@ public:
     /// names the thread in top, ps and debuggers.
     void start(zmq::socket_t socket, handler& h, std::chrono::milliseconds tick, const char* name);
 
-    /// Runs `fn` on the loop thread soon. @threadsafe
+    /// Runs `fn` under the loop lock soon: at once on this thread when the loop is idle (after
+    /// any work posted earlier), else on the loop thread. So it may run before post() returns:
+    /// call it with no lock held that the work could need. @threadsafe
     void post(std::function<void()> fn);
 
-    /// Runs `fn` on the loop thread and waits for it (or runs it at once on the loop thread).
-    /// @threadsafe
+    /// Runs `fn` under the loop lock and waits for it (at once when the caller holds the loop
+    /// lock). @threadsafe
     void call(const std::function<void()>& fn);
 
     /// Evaluates `done` on the loop thread every millisecond until it returns true (returns
@@ -62,23 +72,44 @@ public:
     /// @threadsafe (not from the loop thread)
     void stop() noexcept;
 
-    /// Sends a message of `parts` frames; on the loop thread only. Returns false when ZeroMQ
-    /// refused it (peer unknown or gone).
+    /// Sends a message of `parts` frames; by the loop lock's holder only. Returns false when
+    /// ZeroMQ refused it (peer unknown or gone).
     bool send(std::span<const std::span<const std::byte>> parts) noexcept;
 
-    bool on_loop_thread() const noexcept { return std::this_thread::get_id() == thread_id_; }
+    /// Returns whether the calling thread holds the loop lock (the loop thread, or a thread
+    /// running posted work itself).
+    bool on_loop_thread() const noexcept { return holder_.load() == std::this_thread::get_id(); }
 
 private:
     void run(handler& h, std::chrono::milliseconds tick) noexcept;
     void run_posted();
+    /// Receives and handles messages until none is ready (returns false) or a batch is done.
+    bool drain(handler& h);
+    /// Whether the socket has a message: also takes in the commands ZeroMQ queued for it,
+    /// after which ZMQ_FD signals only new ones. So the loop may wait on ZMQ_FD right after.
+    bool readable();
+    /// Runs `fn` on this thread if the loop is idle; returns false (fn untouched) if it is not.
+    bool try_run_here(std::function<void()>& fn);
+    void wake() noexcept;
+    static std::int64_t now_ns() noexcept;
+
+    /// A post sooner than this after the loop's last work goes to the loop thread: it is part
+    /// of a stream (a producer sending value after value), and the loop thread, woken once,
+    /// sends what collected meanwhile in one frame instead of a frame per value.
+    static constexpr std::int64_t stream_gap_ns = 5'000;
 
     int wake_fd_ = -1;
-    zmq::socket_t socket_; // confined to the loop thread once started
+    zmq::socket_t socket_; // guarded by run_mu_ once started
+    handler* handler_ = nullptr;
     std::thread thread_;
-    std::thread::id thread_id_;
+    std::mutex run_mu_;                          // the loop lock
+    std::atomic<std::thread::id> holder_{};      // the thread holding run_mu_, if any
+    std::atomic<std::int64_t> idle_since_ns_{0}; // when the last holder left the loop lock
     std::mutex mu_;
-    std::deque<std::function<void()>> posted_; // guarded by mu_
-    bool stopping_ = false;                    // guarded by mu_
+    std::vector<std::function<void()>> posted_;  // guarded by mu_
+    std::vector<std::function<void()>> running_; // by the loop lock's holder: run_posted()
+    std::vector<zmq::message_t> parts_;          // by the loop lock's holder: drain()
+    bool stopping_ = false;                      // guarded by mu_
 };
 
 } // namespace netchan::internal
