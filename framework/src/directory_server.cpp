@@ -17,8 +17,8 @@ namespace detail {
 
 namespace proto = internal::dirproto;
 
-/// The server's state and request handling; everything runs on the io_loop thread.
-/// Thread-confined: use only from the owning loop thread (except construction and size()).
+/// The server's state and request handling; everything runs under the io_loop's lock.
+/// Guarded by the loop lock: use only from the loop's work (except construction and size()).
 class directory_server_impl final : public internal::io_loop::handler {
 public:
     directory_server_impl(const std::string& endpoint, directory_server_options options)

@@ -47,7 +47,7 @@ std::uint64_t random_first_id() {
 
 struct export_entry;
 
-// One importer attached to one export. Loop-thread only.
+// One importer attached to one export. Under the loop lock only.
 struct link_state {
     std::uint64_t id = 0;
     std::string peer;         // ROUTER routing id
@@ -120,7 +120,7 @@ struct export_entry {
     std::deque<std::uint64_t> handed_links; // guarded by mu: link of each value in the channel
     bool stopping = false;                  // guarded by mu
 
-    // Loop-thread only:
+    // Under the loop lock only:
     wire::value_batch pending; // taken from the channel, not yet sent
     bool source_done = false;  // the channel is closed and drained
     bool sink_closed = false;
@@ -131,7 +131,7 @@ struct export_entry {
     export_stats stats;
 };
 
-/// The exporter's state; everything but the members marked otherwise lives on the loop thread.
+/// The exporter's state; everything but the members marked otherwise is under the loop lock.
 class exporter_impl final : public io_loop::handler, public internal::local_exports {
 public:
     exporter_impl(const std::string& endpoint, exporter_options options)
@@ -331,7 +331,7 @@ public:
         return h;
     }
 
-    // -- io_loop::handler (loop thread) --
+    // -- io_loop::handler (under the loop lock) --
 
     void on_message(std::vector<zmq::message_t>& parts) override {
         if (parts.size() != 2) {
@@ -845,7 +845,7 @@ private:
     std::string endpoint_;
     io_loop loop_; // declared after what its handlers use: it stops first
     std::optional<directory_registrar> registrar_; // with options_.directories
-    // Loop-thread only:
+    // Under the loop lock only:
     std::uint64_t next_id_ = random_first_id();
     std::map<std::string, std::chrono::steady_clock::time_point> last_heard_; // by peer
     std::chrono::steady_clock::time_point last_beat_{};

@@ -49,7 +49,7 @@ struct import_link final : chan_observer, internal::import_group::member {
     std::atomic<std::uint64_t> ack_posted{0};    // consumption already reported to the loop
     std::atomic<std::uint64_t> consumed_seen{0}; // consumption seen at the latest request
 
-    // Loop-thread only:
+    // Under the loop lock only:
     bool ended = false;
     bool resuming = false;         // the exporter lost this link: importing it again
     bool refusal_reported = false; // while resuming
@@ -773,7 +773,7 @@ private:
     std::string endpoint_;
     chan<error_event> errors_;
     io_loop loop_;
-    // Loop-thread only:
+    // Under the loop lock only:
     std::uint64_t next_req_ = 1;
     std::map<std::uint64_t,
              std::pair<std::unique_ptr<import_link>, std::shared_ptr<std::promise<wire::message>>>>

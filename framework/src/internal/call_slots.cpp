@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iterator>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -15,47 +16,57 @@ namespace netchan::internal {
 
 namespace {
 
-struct slot_list {
+// One thread's marks: the channels whose observers it is calling, innermost last. Calls nest
+// when a call runs an I/O loop's work (io_loop::post) that calls another channel's observer.
+struct thread_calls {
+    static constexpr unsigned max_depth = 4; // deeper calls share the last mark
+    std::atomic<const void*> marks[max_depth] = {};
+    unsigned depth = 0; // the thread's own
+
+    thread_calls();
+    ~thread_calls();
+    thread_calls(const thread_calls&) = delete;
+    thread_calls& operator=(const thread_calls&) = delete;
+
+    bool calling(const void* channel) const noexcept {
+        return std::any_of(std::begin(marks), std::end(marks),
+                           [&](const auto& m) { return m.load() == channel; });
+    }
+};
+
+struct thread_list {
     std::mutex mu;
-    std::vector<std::atomic<const void*>*> slots; // guarded by mu
+    std::vector<const thread_calls*> threads; // guarded by mu
 };
 
 // Never destroyed: threads may end after static destruction began.
-slot_list& all_slots() {
-    static auto* list = new slot_list;
+thread_list& all_threads() {
+    static auto* list = new thread_list;
     return *list;
 }
 
-// The slot itself, registered for the life of the thread.
-struct thread_slot {
-    std::atomic<const void*> channel{nullptr};
-    thread_slot() {
-        auto& list = all_slots();
-        std::lock_guard lock(list.mu);
-        list.slots.push_back(&channel);
-    }
-    ~thread_slot() {
-        auto& list = all_slots();
-        std::lock_guard lock(list.mu);
-        list.slots.erase(std::find(list.slots.begin(), list.slots.end(), &channel));
-    }
-    thread_slot(const thread_slot&) = delete;
-    thread_slot& operator=(const thread_slot&) = delete;
-};
+thread_calls::thread_calls() {
+    auto& list = all_threads();
+    std::lock_guard lock(list.mu);
+    list.threads.push_back(this);
+}
+
+thread_calls::~thread_calls() {
+    auto& list = all_threads();
+    std::lock_guard lock(list.mu);
+    list.threads.erase(std::find(list.threads.begin(), list.threads.end(), this));
+}
 
 // Constant-initialized, so reading it is a plain thread-local load (a thread_local with a
 // constructor costs a call per access, which a channel operation would pay).
-thread_local std::atomic<const void*>* this_thread_slot = nullptr;
+thread_local thread_calls* this_thread_calls = nullptr;
 
-std::atomic<const void*>* register_this_thread() {
-    thread_local thread_slot slot;
-    this_thread_slot = &slot.channel;
-    return this_thread_slot;
-}
-
-std::atomic<const void*>& slot_of_this_thread() noexcept {
-    std::atomic<const void*>* slot = this_thread_slot;
-    return slot != nullptr ? *slot : *register_this_thread();
+thread_calls& calls_of_this_thread() noexcept {
+    if (this_thread_calls == nullptr) {
+        thread_local thread_calls calls;
+        this_thread_calls = &calls;
+    }
+    return *this_thread_calls;
 }
 
 bool register_membarrier() noexcept {
@@ -74,19 +85,17 @@ void call_slots::wait_for_calls(const void* channel) noexcept {
     if (membarrier_ok) {
         syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
     }
-    const std::atomic<const void*>* own = this_thread_slot; // null: this thread never called
-    auto& list = all_slots();
-    const auto calling = [&](const std::atomic<const void*>* slot) {
-        return slot != own && slot->load() == channel;
-    };
+    const thread_calls* own = this_thread_calls; // null: this thread never called
+    auto& list = all_threads();
+    const auto calling = [&](const thread_calls* t) { return t != own && t->calling(channel); };
     for (;;) {
         {
             std::lock_guard lock(list.mu);
-            if (std::none_of(list.slots.begin(), list.slots.end(), calling)) {
+            if (std::none_of(list.threads.begin(), list.threads.end(), calling)) {
                 return;
             }
         }
-        std::this_thread::yield(); // a call is a few atomic operations and a post
+        std::this_thread::yield(); // a call may be running an I/O loop's work: short still
     }
 }
 
@@ -94,15 +103,18 @@ void call_slots::wait_for_calls(const void* channel) noexcept {
 
 namespace netchan::detail {
 
-// Here, next to the thread's slot, so that finding it is a plain thread-local load.
+// Here, next to the thread's marks, so that finding them is a plain thread-local load.
 void chan_core::call_observer(void (chan_observer::*call)() noexcept) noexcept {
-    auto& slot = internal::slot_of_this_thread();
-    const void* outer = slot.load(std::memory_order_relaxed);
-    internal::call_slots::mark(slot, this);
+    auto& t = internal::calls_of_this_thread();
+    auto& mark = t.marks[std::min(t.depth, internal::thread_calls::max_depth - 1)];
+    const void* outer = mark.load(std::memory_order_relaxed); // set only past max_depth
+    internal::call_slots::mark(mark, this);
+    ++t.depth;
     if (chan_observer* o = observer_.load()) {
         (o->*call)();
     }
-    slot.store(outer, std::memory_order_release);
+    --t.depth;
+    mark.store(outer, std::memory_order_release);
 }
 
 } // namespace netchan::detail

@@ -4,8 +4,9 @@
 
 namespace netchan::internal {
 
-/// Which channel's observer each thread is calling, so that clearing an observer can wait for
-/// the calls under way before the observer is destroyed (chan_core::observer).
+/// Which channels' observers each thread is calling (calls nest when one runs an I/O loop's
+/// work), so that clearing an observer can wait for the calls under way before the observer is
+/// destroyed (chan_core::observer).
 ///
 /// A caller marks its slot and then reads the observer pointer; the clearer stores nullptr and
 /// then scans the slots. For either to see the other, both sides need a full fence between

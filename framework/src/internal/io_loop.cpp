@@ -58,8 +58,10 @@ io_loop::~io_loop() {
 
 void io_loop::start(zmq::socket_t socket, handler& h, std::chrono::milliseconds tick,
                     const char* name) {
-    socket_ = std::move(socket);
-    handler_ = &h;
+    {
+        std::lock_guard run_lock(run_mu_);
+        socket_ = std::move(socket);
+    }
     socket_opened();
     thread_ = std::thread([this, &h, tick] { run(h, tick); });
     ::pthread_setname_np(thread_.native_handle(), name);
@@ -78,24 +80,19 @@ std::int64_t io_loop::now_ns() noexcept {
 
 bool io_loop::try_run_here(std::function<void()>& fn) {
     // A holder posting to itself queues: the work runs after what it is doing now.
-    if (handler_ == nullptr || on_loop_thread() ||
-        now_ns() - idle_since_ns_.load(std::memory_order_relaxed) < stream_gap_ns ||
+    if (holds_lock() || now_ns() - idle_since_ns_.load(std::memory_order_relaxed) < stream_gap_ns ||
         !run_mu_.try_lock()) {
         return false;
     }
     std::unique_lock run_lock(run_mu_, std::adopt_lock);
-    {
-        std::lock_guard lock(mu_);
-        if (stopping_) {
-            return false; // the loop thread may have closed the socket
-        }
+    if (!socket_) {
+        return false; // not started, or the loop ended
     }
     holder_.store(std::this_thread::get_id());
-    // Each step as the loop would take it: a handler bug must not escape, nor stop the rest.
+    run_posted();     // what was posted before fn goes first
+    run_guarded(fn);  // what it posts goes to the loop thread, which the post wakes
     bool more = true; // after a throw, let the loop look again
     try {
-        run_posted(); // what was posted before fn goes first
-        fn();         // what it posts goes to the loop thread, which the post wakes
         // The sends may have taken in the command that says a message arrived, and with it
         // ZMQ_FD's signal: the loop thread is woken to receive it.
         more = readable();
@@ -126,7 +123,7 @@ void io_loop::post(std::function<void()> fn) {
 }
 
 void io_loop::call(const std::function<void()>& fn) {
-    if (on_loop_thread()) {
+    if (holds_lock()) {
         fn();
         return;
     }
@@ -199,15 +196,18 @@ void io_loop::run_posted() {
         }
         running_.swap(posted_); // both keep their capacity: no allocation per pass
     }
-    try {
-        for (auto& fn : running_) {
-            fn();
-        }
-    } catch (...) {
-        running_.clear(); // the rest of a batch whose work threw is dropped
-        throw;
+    for (auto& fn : running_) {
+        run_guarded(fn);
     }
     running_.clear();
+}
+
+void io_loop::run_guarded(const std::function<void()>& fn) noexcept {
+    // A handler bug must not escape, nor drop the work after it (a call() waiting for it).
+    try {
+        fn();
+    } catch (...) {
+    }
 }
 
 bool io_loop::drain(handler& h) {

@@ -23,9 +23,9 @@ zmq::context_t& context();
 void socket_opened() noexcept;
 void socket_closed() noexcept;
 
-/// The thread that owns one socket and everything that touches it (CAF's multiplexer model).
-/// Other threads reach it through post(), which queues work and wakes the loop through an
-/// eventfd polled next to the socket.
+/// One socket, its handler, and the thread that waits for both (CAF's multiplexer model). Other
+/// threads reach them through post(), which queues work and wakes the loop through an eventfd
+/// polled next to the socket.
 ///
 /// The loop's work (posted functions, handler calls, sends) runs under the *loop lock*, which
 /// the loop thread holds except while it waits for the socket or a wake-up. A thread that posts
@@ -56,20 +56,22 @@ public:
     void start(zmq::socket_t socket, handler& h, std::chrono::milliseconds tick, const char* name);
 
     /// Runs `fn` under the loop lock soon: at once on this thread when the loop is idle (after
-    /// any work posted earlier), else on the loop thread. So it may run before post() returns:
-    /// call it with no lock held that the work could need. @threadsafe
+    /// any work posted earlier), else on the loop thread. So it may run before post() returns,
+    /// and with the caller's locks held: the work must not need them (the network layers post
+    /// from inside channel operations, so a value's codec may run on the sending thread).
+    /// @threadsafe
     void post(std::function<void()> fn);
 
     /// Runs `fn` under the loop lock and waits for it (at once when the caller holds the loop
     /// lock). @threadsafe
     void call(const std::function<void()>& fn);
 
-    /// Evaluates `done` on the loop thread every millisecond until it returns true (returns
-    /// true) or `timeout` passes (returns false). @threadsafe (not from the loop thread)
+    /// Evaluates `done` under the loop lock every millisecond until it returns true (returns
+    /// true) or `timeout` passes (returns false). @threadsafe (not under the loop lock)
     bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
 
     /// Stops the loop after the work already posted and joins it; closes the socket. Idempotent.
-    /// @threadsafe (not from the loop thread)
+    /// @threadsafe (not under the loop lock)
     void stop() noexcept;
 
     /// Sends a message of `parts` frames; by the loop lock's holder only. Returns false when
@@ -78,11 +80,12 @@ public:
 
     /// Returns whether the calling thread holds the loop lock (the loop thread, or a thread
     /// running posted work itself).
-    bool on_loop_thread() const noexcept { return holder_.load() == std::this_thread::get_id(); }
+    bool holds_lock() const noexcept { return holder_.load() == std::this_thread::get_id(); }
 
 private:
     void run(handler& h, std::chrono::milliseconds tick) noexcept;
     void run_posted();
+    static void run_guarded(const std::function<void()>& fn) noexcept;
     /// Receives and handles messages until none is ready (returns false) or a batch is done.
     bool drain(handler& h);
     /// Whether the socket has a message: also takes in the commands ZeroMQ queued for it,
@@ -99,8 +102,7 @@ private:
     static constexpr std::int64_t stream_gap_ns = 5'000;
 
     int wake_fd_ = -1;
-    zmq::socket_t socket_; // guarded by run_mu_ once started
-    handler* handler_ = nullptr;
+    zmq::socket_t socket_; // guarded by run_mu_; open from start() until the loop ends
     std::thread thread_;
     std::mutex run_mu_;                          // the loop lock
     std::atomic<std::thread::id> holder_{};      // the thread holding run_mu_, if any
