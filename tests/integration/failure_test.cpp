@@ -305,7 +305,9 @@ TEST_CASE("failure: a peer that exits normally is gone at once and not reported 
         std::this_thread::sleep_for(10ms);
     }
     CHECK(exp.stats("jobs").importers == 0);
-    CHECK_FALSE(next_error(exp.errors(), peer_timeout + 500ms));
+    const auto error = next_error(exp.errors(), peer_timeout + 500ms);
+    INFO("error reported: " << (error ? error->message : ""));
+    CHECK_FALSE(error);
 }
 
 TEST_CASE("failure: a network cut shorter than the peer timeout loses and repeats nothing",

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,7 +16,8 @@
 namespace netchan::test {
 
 /// A child process started with a pipe on its stdout; killed (SIGKILL) and reaped by the
-/// destructor if still running, so a failing test never leaves it behind.
+/// destructor if still running, and killed when the test process dies, so a failing or killed
+/// test never leaves it behind.
 /// Thread-compatible: const members may run concurrently; mutation needs external sync.
 class child_process {
 public:
@@ -25,11 +27,19 @@ public:
         if (::pipe2(fds, O_CLOEXEC) != 0) {
             throw std::runtime_error("pipe failed");
         }
+        const pid_t parent = ::getpid();
         pid_ = ::fork();
         if (pid_ < 0) {
             throw std::runtime_error("fork failed");
         }
         if (pid_ == 0) {
+            // Killed with the test too, even when a timeout kills the test with SIGKILL (which
+            // no destructor sees). The signal follows the forking thread: tests start children
+            // from their own thread.
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != parent) {
+                ::_exit(127); // the test died before the signal was asked for
+            }
             ::dup2(fds[1], STDOUT_FILENO);
             std::vector<char*> args;
             for (auto& a : argv) {

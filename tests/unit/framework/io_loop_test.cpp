@@ -1,0 +1,135 @@
+#include "internal/io_loop.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <future>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+using netchan::internal::io_loop;
+
+namespace {
+
+// Counts the messages the loop receives.
+struct counting_handler final : io_loop::handler {
+    std::atomic<int> received{0};
+    void on_message(std::vector<zmq::message_t>&) override { received.fetch_add(1); }
+    void on_tick() override {}
+};
+
+// A loop on a DEALER connected to a PAIR-like echo peer (a DEALER that sends back what it
+// gets), over inproc. Ticks are far apart, so that a tick cannot hide a lost wake-up.
+struct echo_setup {
+    inline static std::atomic<int> next_id{0};
+    std::string endpoint = "inproc://io-loop-test-" + std::to_string(next_id.fetch_add(1));
+    zmq::socket_t peer =
+        netchan::make_socket(netchan::internal::context(), zmq::socket_type::dealer, 0ms);
+    counting_handler handler;
+    io_loop loop;
+    std::atomic<bool> stop_echo{false};
+    std::jthread echo;
+
+    echo_setup() {
+        netchan::bind(peer, endpoint);
+        auto own =
+            netchan::make_socket(netchan::internal::context(), zmq::socket_type::dealer, 0ms);
+        netchan::connect(own, endpoint);
+        peer.set(zmq::sockopt::rcvtimeo, 10);
+        echo = std::jthread([this] {
+            zmq::message_t m;
+            while (!stop_echo.load()) {
+                if (peer.recv(m, zmq::recv_flags::none)) {
+                    (void)peer.send(m, zmq::send_flags::none);
+                }
+            }
+        });
+        loop.start(std::move(own), handler, 10s, "test-loop");
+    }
+
+    ~echo_setup() {
+        loop.stop();
+        stop_echo = true;
+    }
+
+    // Sends one message through the loop's socket; must run under the loop lock.
+    void send_one() {
+        static const std::byte payload[4] = {};
+        const std::span<const std::byte> part(payload);
+        loop.send(std::span(&part, 1));
+    }
+
+    bool wait_received(int n, std::chrono::milliseconds limit) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (handler.received.load() < n && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(1ms);
+        }
+        return handler.received.load() == n;
+    }
+};
+
+} // namespace
+
+TEST_CASE("io loop: work posted to an idle loop runs at once on the posting thread", "[io_loop]") {
+    echo_setup s;
+    std::this_thread::sleep_for(20ms); // the loop has gone idle
+    std::thread::id ran_on;
+    s.loop.post([&] { ran_on = std::this_thread::get_id(); });
+    CHECK(ran_on == std::this_thread::get_id()); // ran before post() returned
+}
+
+TEST_CASE("io loop: replies to messages sent by posting threads are all received", "[io_loop]") {
+    // Sends from posting threads take in the socket's pending commands, among them the news of
+    // replies: the loop must still receive every reply, with no tick to rescue it.
+    echo_setup s;
+    constexpr int threads = 3;
+    constexpr int per_thread = 100;
+    {
+        std::vector<std::jthread> senders;
+        for (int t = 0; t < threads; ++t) {
+            senders.emplace_back([&s] {
+                for (int i = 0; i < per_thread; ++i) {
+                    s.loop.post([&s] {
+                        s.send_one();
+                        std::this_thread::sleep_for(2ms);
+                        s.send_one();
+                    });
+                    std::this_thread::sleep_for(std::chrono::microseconds(100 * (i % 3)));
+                }
+            });
+        }
+    }
+    CHECK(s.wait_received(2 * threads * per_thread, 5s));
+}
+
+TEST_CASE("io loop: work that throws does not drop the work posted after it", "[io_loop]") {
+    echo_setup s;
+    std::promise<void> release;
+    std::atomic<bool> holding{false};
+    // Another thread holds the loop lock, so that the next posts queue up in one batch.
+    std::jthread holder([&] {
+        std::this_thread::sleep_for(20ms);
+        s.loop.post([&] {
+            holding = true;
+            release.get_future().wait();
+        });
+    });
+    while (!holding.load()) {
+        std::this_thread::sleep_for(1ms);
+    }
+    s.loop.post([] { throw std::runtime_error("a handler bug"); });
+    std::atomic<bool> ran{false};
+    s.loop.post([&] { ran = true; });
+    release.set_value();
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!ran.load() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(1ms);
+    }
+    CHECK(ran.load());
+}
