@@ -536,12 +536,12 @@ private:
         check_sink_done(*l->exp);
     }
 
+    // Idempotent: an importer that already hung up a link hangs it up again when our HEARTBEAT
+    // (sent before its HANGUP arrived) still lists it. Not an error, so not reported.
     void handle(const std::string& peer, wire::hangup& m) {
-        link_state* l = find_link(peer, m.link, wire::kind::hangup);
-        if (l == nullptr) {
-            return;
+        if (auto it = links_.find(m.link); it != links_.end() && it->second.peer == peer) {
+            drop_link(it->second);
         }
-        drop_link(*l);
     }
 
     // The importer lists its links: any we do not know (we restarted, or gave it up as lost)

@@ -598,6 +598,29 @@ TEST_CASE("network: bad frames are reported and legitimate importers keep workin
     CHECK(sink.recv_for(5s) == 2);
 }
 
+TEST_CASE("network: hanging up a link twice is not an error", "[network]") {
+    // An importer answers a HEARTBEAT that crossed its HANGUP with another HANGUP.
+    exporter exp(fresh_endpoint("tcp"));
+    chan<std::int64_t> sink(64);
+    exp.export_chan("sink", sink, dir::recv);
+    raw_peer raw(exp.endpoint());
+    raw.send(netchan::wire::encode(
+        netchan::wire::import_req{7, "sink", "int64", netchan::wire::direction::recv, 4, 0}));
+    auto reply = raw.recv(5s);
+    REQUIRE(reply);
+    const auto link = std::get<netchan::wire::imported>(*reply).link;
+    CHECK(exp.stats("sink").importers == 1);
+    raw.send(netchan::wire::encode(netchan::wire::hangup{link}));
+    raw.send(netchan::wire::encode(netchan::wire::hangup{link}));
+    raw.send(netchan::wire::encode(netchan::wire::ack{link, 0, 4})); // a frame after: an error
+    // The first error is the ACK's, not the second HANGUP's.
+    const auto ev = next_error(exp);
+    CHECK(ev.code == netchan::errc::unknown_link);
+    const auto ack_kind = static_cast<int>(netchan::wire::kind::ack);
+    CHECK_THAT(ev.message, Catch::Contains("frame of kind " + std::to_string(ack_kind)));
+    CHECK(exp.stats("sink").importers == 0);
+}
+
 // An exporter of "out" (it sends) and "sink" (it receives) and an importer of both, for the
 // tests that destroy the two sides in either order.
 struct exported_both_ways {
