@@ -45,7 +45,8 @@ struct import_link final : chan_observer, internal::import_group::member {
     std::atomic<bool> armed{false};          // send side: the loop found the channel empty
 
     // Recv side, any thread:
-    std::atomic<std::uint64_t> delivered{0};     // values put into the local channel
+    std::atomic<std::uint64_t> delivered{0};     // values put into the local channel (and, in
+                                                 // a group, bad values skipped)
     std::atomic<std::uint64_t> ack_posted{0};    // consumption already reported to the loop
     std::atomic<std::uint64_t> consumed_seen{0}; // consumption seen at the latest request
 
@@ -70,6 +71,10 @@ struct import_link final : chan_observer, internal::import_group::member {
     bool source_done = false;
     bool close_sent = false;
     bool settled = false; // send, in a group: everything sent was acknowledged
+    // Recv, on a link of its own: for each bad value not yet acknowledged, the number of good
+    // values before it; a bad value counts as consumed once every value before it is.
+    std::deque<std::uint64_t> bad_at;
+    std::uint64_t bads_acknowledged = 0;
     import_stats stats;
 
     void on_recv_request() noexcept override;
@@ -84,6 +89,12 @@ struct import_link final : chan_observer, internal::import_group::member {
     /// Recv: the current link's sequence number of a count of values since the import began.
     std::uint64_t seq_of(std::uint64_t count) const noexcept {
         return count > base ? count - base : 0;
+    }
+
+    /// Recv: a count of good values consumed (or delivered), with the bad values among them.
+    std::uint64_t with_bad(std::uint64_t good) const noexcept {
+        const auto bads = std::upper_bound(bad_at.begin(), bad_at.end(), good) - bad_at.begin();
+        return good + bads_acknowledged + static_cast<std::uint64_t>(bads);
     }
 };
 
@@ -353,12 +364,17 @@ private:
     }
 
     // Recv: acknowledges `consumed` values (counted since the import began), if news.
+    // `consumed`: good values consumed, a count that never goes back.
     void ack_consumed(import_link& l, std::uint64_t consumed) {
-        const std::uint64_t next = l.seq_of(consumed);
+        const std::uint64_t next = l.seq_of(l.with_bad(consumed));
         if (next > l.ack_sent) {
             l.stats.acknowledged += next - l.ack_sent;
             l.ack_sent = next;
             send(wire::encode(wire::ack{l.id, next, l.credit}));
+        }
+        while (!l.bad_at.empty() && l.bad_at.front() <= consumed) {
+            l.bad_at.pop_front();
+            ++l.bads_acknowledged;
         }
     }
 
@@ -546,10 +562,14 @@ private:
                 l->p->decode_one(m.values[i]);
                 ++queued;
             } catch (const decode_error& ex) {
+                // Counted as consumed, so that credit keeps flowing; but not before the values
+                // ahead of it, which an ACK would then cover while the application has them.
                 ++l->stats.errors;
-                l->delivered.fetch_add(1); // counted as consumed, so credit keeps flowing
                 if (l->group != nullptr) {
+                    l->delivered.fetch_add(1);
                     l->group->skip(*l, 1);
+                } else {
+                    l->bad_at.push_back(l->delivered.load() + l->p->decoded());
                 }
                 report({errc::bad_value, l->name, endpoint_, ex.what()});
             }
@@ -557,8 +577,12 @@ private:
         if (queued != 0) {
             deliver(*l);
         }
-        if (queued != m.values.size()) {
-            l->on_recv_request(); // bad values count as consumed: report them, or credit stalls
+        if (queued != m.values.size()) { // report bad values consumed now, or credit stalls
+            if (l->group != nullptr) {
+                l->on_recv_request();
+            } else {
+                ack_consumed(*l, l->consumed_seen.load());
+            }
         }
         maybe_close_local(*l);
     }
@@ -643,7 +667,7 @@ private:
     // and was delivered.
     void maybe_close_local(import_link& l) {
         if (l.close_seen && !l.closed_local && l.expected >= l.end &&
-            l.seq_of(l.delivered.load()) >= l.end) {
+            l.seq_of(l.with_bad(l.delivered.load())) >= l.end) {
             l.closed_local = true;
             if (l.group != nullptr) {
                 l.group->finish(l); // the channel closes when every exporter's stream is done

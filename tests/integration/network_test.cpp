@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <map>
 #include <string>
 #include <thread>
@@ -511,6 +512,36 @@ TEST_CASE("network: same-process import is the exported channel itself", "[netwo
 
 namespace {
 
+// The next frame on a raw socket but heartbeats, waiting at most `timeout`; a ROUTER's routing
+// id goes to `*peer`.
+std::optional<netchan::wire::message>
+next_frame(zmq::socket_t& sock, std::chrono::milliseconds timeout, std::string* peer = nullptr) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            return std::nullopt;
+        }
+        sock.set(zmq::sockopt::rcvtimeo, static_cast<int>(left.count()));
+        zmq::message_t m;
+        if (peer != nullptr) {
+            if (!sock.recv(m)) {
+                return std::nullopt;
+            }
+            *peer = m.to_string();
+        }
+        if (!sock.recv(m)) {
+            return std::nullopt;
+        }
+        auto msg =
+            netchan::wire::parse({static_cast<const std::byte*>(m.data()), m.size()}, 1 << 20);
+        if (!std::holds_alternative<netchan::wire::heartbeat>(msg)) {
+            return msg;
+        }
+    }
+}
+
 // A raw ZeroMQ peer, for feeding an exporter what a real importer never sends.
 struct raw_peer {
     zmq::socket_t sock;
@@ -527,12 +558,7 @@ struct raw_peer {
     }
     void send(const std::string& s) { send(std::as_bytes(std::span(s.data(), s.size()))); }
     std::optional<netchan::wire::message> recv(std::chrono::milliseconds timeout) {
-        sock.set(zmq::sockopt::rcvtimeo, static_cast<int>(timeout.count()));
-        zmq::message_t m;
-        if (!sock.recv(m)) {
-            return std::nullopt;
-        }
-        return netchan::wire::parse({static_cast<const std::byte*>(m.data()), m.size()}, 1 << 20);
+        return next_frame(sock, timeout);
     }
 };
 
@@ -596,6 +622,108 @@ TEST_CASE("network: bad frames are reported and legitimate importers keep workin
     }
     out.send(2);
     CHECK(sink.recv_for(5s) == 2);
+}
+
+namespace {
+
+// A raw ZeroMQ exporter, for feeding an importer what a real exporter never sends.
+struct raw_exporter {
+    zmq::socket_t sock;
+    std::string endpoint;
+    std::string peer; // the importer's routing id, once it spoke
+    raw_exporter()
+        : sock(netchan::make_socket(raw_peer::netchan_test_context(), zmq::socket_type::router)),
+          endpoint(netchan::bind(sock, "tcp://127.0.0.1:*")) {}
+    void send(std::span<const std::byte> frame) {
+        sock.send(zmq::buffer(peer), zmq::send_flags::sndmore);
+        sock.send(zmq::const_buffer(frame.data(), frame.size()), zmq::send_flags::none);
+    }
+    std::optional<netchan::wire::message> recv(std::chrono::milliseconds timeout) {
+        return next_frame(sock, timeout, &peer);
+    }
+};
+
+} // namespace
+
+TEST_CASE("network: a bad value is acknowledged only after the values before it are consumed",
+          "[network]") {
+    raw_exporter raw;
+    importer imp(raw.endpoint, wire_only());
+    auto imported = std::async(std::launch::async,
+                               [&] { return imp.import_chan<std::int64_t>("nums", dir::recv, 4); });
+    auto req = raw.recv(5s);
+    REQUIRE(req);
+    const auto& import = std::get<netchan::wire::import_req>(*req);
+    constexpr std::uint64_t link = 77;
+    raw.send(netchan::wire::encode(netchan::wire::imported{import.req_id, link}));
+    auto in = imported.get();
+
+    netchan::wire::value_batch batch;
+    batch.add(std::int64_t{10});
+    batch.add(std::string("not a number"));
+    batch.add(std::int64_t{12});
+    raw.send(netchan::wire::encode_data(link, 0, batch, 0, 3));
+    const auto ev = imp.errors().recv_for(5s);
+    REQUIRE(ev);
+    CHECK(ev->code == netchan::errc::bad_value);
+    // Nothing is consumed yet: no ACK may say value 0 is.
+    if (auto early = raw.recv(300ms)) {
+        const auto* ack = std::get_if<netchan::wire::ack>(&*early);
+        REQUIRE(ack != nullptr);
+        CHECK(ack->next == 0);
+    }
+    CHECK(in.recv_for(5s) == 10);
+    CHECK(in.recv_for(5s) == 12);
+    CHECK_FALSE(in.recv_for(50ms)); // asks again: everything before is consumed, the bad one too
+    std::uint64_t next = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (next < 3 && std::chrono::steady_clock::now() < deadline) {
+        if (auto m = raw.recv(100ms)) {
+            if (const auto* ack = std::get_if<netchan::wire::ack>(&*m)) {
+                next = ack->next;
+            }
+        }
+    }
+    CHECK(next == 3);
+}
+
+TEST_CASE("network: a bad value sent to an export is acknowledged only after the values before it "
+          "are consumed",
+          "[network]") {
+    exporter exp(fresh_endpoint("tcp"));
+    chan<std::int64_t> sink(64);
+    exp.export_chan("sink", sink, dir::recv);
+    raw_peer raw(exp.endpoint());
+    raw.send(netchan::wire::encode(
+        netchan::wire::import_req{7, "sink", "int64", netchan::wire::direction::recv, 4, 0}));
+    auto reply = raw.recv(5s);
+    REQUIRE(reply);
+    const auto link = std::get<netchan::wire::imported>(*reply).link;
+    netchan::wire::value_batch batch;
+    batch.add(std::int64_t{10});
+    batch.add(std::string("not a number"));
+    batch.add(std::int64_t{12});
+    raw.send(netchan::wire::encode_data(link, 0, batch, 0, 3));
+    CHECK(next_error(exp).code == netchan::errc::bad_value);
+    // Nothing is consumed yet: no ACK may say value 0 is.
+    if (auto early = raw.recv(300ms)) {
+        const auto* ack = std::get_if<netchan::wire::ack>(&*early);
+        REQUIRE(ack != nullptr);
+        CHECK(ack->next == 0);
+    }
+    CHECK(sink.recv_for(5s) == 10);
+    CHECK(sink.recv_for(5s) == 12);
+    CHECK_FALSE(sink.recv_for(50ms)); // asks again: everything before is consumed, the bad too
+    std::uint64_t next = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (next < 3 && std::chrono::steady_clock::now() < deadline) {
+        if (auto m = raw.recv(100ms)) {
+            if (const auto* ack = std::get_if<netchan::wire::ack>(&*m)) {
+                next = ack->next;
+            }
+        }
+    }
+    CHECK(next == 3);
 }
 
 TEST_CASE("network: hanging up a link twice is not an error", "[network]") {
