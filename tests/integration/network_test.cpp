@@ -560,6 +560,14 @@ struct raw_peer {
     std::optional<netchan::wire::message> recv(std::chrono::milliseconds timeout) {
         return next_frame(sock, timeout);
     }
+    // Imports `name` (a recv export of int64) to send into it; returns the link.
+    std::uint64_t import_to_send(const std::string& name, std::uint64_t credit) {
+        send(netchan::wire::encode(netchan::wire::import_req{
+            7, name, "int64", netchan::wire::direction::recv, credit, 0}));
+        auto reply = recv(5s);
+        REQUIRE(reply);
+        return std::get<netchan::wire::imported>(*reply).link;
+    }
 };
 
 // Returns the next error event, waiting a bounded time.
@@ -601,11 +609,7 @@ TEST_CASE("network: bad frames are reported and legitimate importers keep workin
         CHECK(next_error(exp).code == netchan::errc::frame_too_large);
     }
     SECTION("a value of the wrong type") {
-        raw.send(netchan::wire::encode(
-            netchan::wire::import_req{7, "sink", "int64", netchan::wire::direction::recv, 4, 0}));
-        auto reply = raw.recv(5s);
-        REQUIRE(reply);
-        const auto link = std::get<netchan::wire::imported>(*reply).link;
+        const auto link = raw.import_to_send("sink", 4);
         netchan::wire::value_batch batch;
         batch.add(std::string("not a number"));
         batch.add(std::int64_t{42});
@@ -643,30 +647,20 @@ struct raw_exporter {
     }
 };
 
-} // namespace
-
-TEST_CASE("network: a bad value is acknowledged only after the values before it are consumed",
-          "[network]") {
-    raw_exporter raw;
-    importer imp(raw.endpoint, wire_only());
-    auto imported = std::async(std::launch::async,
-                               [&] { return imp.import_chan<std::int64_t>("nums", dir::recv, 4); });
-    auto req = raw.recv(5s);
-    REQUIRE(req);
-    const auto& import = std::get<netchan::wire::import_req>(*req);
-    constexpr std::uint64_t link = 77;
-    raw.send(netchan::wire::encode(netchan::wire::imported{import.req_id, link}));
-    auto in = imported.get();
-
+// A raw peer sends [10, bad, 12] on `link` to a receiver that reads `in`: the bad value is
+// reported, no ACK covers value 0 before the application consumed it, and once it consumed
+// everything the ACK covers all three (the bad one too).
+template <class Raw>
+void check_bad_value_acknowledged_in_order(Raw& raw, std::uint64_t link, chan<std::int64_t> in,
+                                           chan<netchan::error_event> errors) {
     netchan::wire::value_batch batch;
     batch.add(std::int64_t{10});
     batch.add(std::string("not a number"));
     batch.add(std::int64_t{12});
     raw.send(netchan::wire::encode_data(link, 0, batch, 0, 3));
-    const auto ev = imp.errors().recv_for(5s);
+    const auto ev = errors.recv_for(5s);
     REQUIRE(ev);
     CHECK(ev->code == netchan::errc::bad_value);
-    // Nothing is consumed yet: no ACK may say value 0 is.
     if (auto early = raw.recv(300ms)) {
         const auto* ack = std::get_if<netchan::wire::ack>(&*early);
         REQUIRE(ack != nullptr);
@@ -687,6 +681,24 @@ TEST_CASE("network: a bad value is acknowledged only after the values before it 
     CHECK(next == 3);
 }
 
+} // namespace
+
+TEST_CASE("network: a bad value is acknowledged only after the values before it are consumed",
+          "[network]") {
+    raw_exporter raw;
+    importer imp(raw.endpoint, wire_only());
+    auto imported = std::async(std::launch::async,
+                               [&] { return imp.import_chan<std::int64_t>("nums", dir::recv, 4); });
+    auto req = raw.recv(5s);
+    REQUIRE(req);
+    const auto& import = std::get<netchan::wire::import_req>(*req);
+    constexpr std::uint64_t link = 77;
+    raw.send(netchan::wire::encode(netchan::wire::imported{import.req_id, link}));
+    auto in = imported.get();
+
+    check_bad_value_acknowledged_in_order(raw, link, in, imp.errors());
+}
+
 TEST_CASE("network: a bad value sent to an export is acknowledged only after the values before it "
           "are consumed",
           "[network]") {
@@ -694,36 +706,7 @@ TEST_CASE("network: a bad value sent to an export is acknowledged only after the
     chan<std::int64_t> sink(64);
     exp.export_chan("sink", sink, dir::recv);
     raw_peer raw(exp.endpoint());
-    raw.send(netchan::wire::encode(
-        netchan::wire::import_req{7, "sink", "int64", netchan::wire::direction::recv, 4, 0}));
-    auto reply = raw.recv(5s);
-    REQUIRE(reply);
-    const auto link = std::get<netchan::wire::imported>(*reply).link;
-    netchan::wire::value_batch batch;
-    batch.add(std::int64_t{10});
-    batch.add(std::string("not a number"));
-    batch.add(std::int64_t{12});
-    raw.send(netchan::wire::encode_data(link, 0, batch, 0, 3));
-    CHECK(next_error(exp).code == netchan::errc::bad_value);
-    // Nothing is consumed yet: no ACK may say value 0 is.
-    if (auto early = raw.recv(300ms)) {
-        const auto* ack = std::get_if<netchan::wire::ack>(&*early);
-        REQUIRE(ack != nullptr);
-        CHECK(ack->next == 0);
-    }
-    CHECK(sink.recv_for(5s) == 10);
-    CHECK(sink.recv_for(5s) == 12);
-    CHECK_FALSE(sink.recv_for(50ms)); // asks again: everything before is consumed, the bad too
-    std::uint64_t next = 0;
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (next < 3 && std::chrono::steady_clock::now() < deadline) {
-        if (auto m = raw.recv(100ms)) {
-            if (const auto* ack = std::get_if<netchan::wire::ack>(&*m)) {
-                next = ack->next;
-            }
-        }
-    }
-    CHECK(next == 3);
+    check_bad_value_acknowledged_in_order(raw, raw.import_to_send("sink", 4), sink, exp.errors());
 }
 
 TEST_CASE("network: hanging up a link twice is not an error", "[network]") {
@@ -732,11 +715,7 @@ TEST_CASE("network: hanging up a link twice is not an error", "[network]") {
     chan<std::int64_t> sink(64);
     exp.export_chan("sink", sink, dir::recv);
     raw_peer raw(exp.endpoint());
-    raw.send(netchan::wire::encode(
-        netchan::wire::import_req{7, "sink", "int64", netchan::wire::direction::recv, 4, 0}));
-    auto reply = raw.recv(5s);
-    REQUIRE(reply);
-    const auto link = std::get<netchan::wire::imported>(*reply).link;
+    const auto link = raw.import_to_send("sink", 4);
     CHECK(exp.stats("sink").importers == 1);
     raw.send(netchan::wire::encode(netchan::wire::hangup{link}));
     raw.send(netchan::wire::encode(netchan::wire::hangup{link}));
