@@ -3,6 +3,7 @@
 #include "netchan/directory_endpoints.hpp"
 #include "netchan/directory_registrar.hpp"
 
+#include "internal/consumption.hpp"
 #include "internal/io_loop.hpp"
 #include "internal/registry.hpp"
 #include "internal/sent_values.hpp"
@@ -63,22 +64,18 @@ struct link_state {
     bool close_sent = false;
     std::deque<internal::sent_values> in_flight;
     // The exporter receives (recv exports):
-    std::uint64_t expected = 0;       // next sequence number to receive
-    std::uint64_t consumed = 0;       // values the application consumed, and bad values
-    std::uint64_t good_received = 0;  // values decoded and handed on
-    std::uint64_t good_consumed = 0;  // of those, consumed by the application
-    std::deque<std::uint64_t> bad_at; // good values before each bad value not counted yet
+    std::uint64_t expected = 0;      // next sequence number to receive
+    std::uint64_t consumed = 0;      // values the application consumed, and bad values
+    std::uint64_t good_received = 0; // values decoded and handed on
+    std::uint64_t good_consumed = 0; // of those, consumed by the application
+    internal::bad_values bad;        // counted as consumed in order, so credit keeps flowing
     std::uint64_t ack_sent = 0;
     bool peer_closed = false;
     std::uint64_t end = 0;
 
-    // A bad value counts as consumed (so that credit keeps flowing) once every value before it
-    // is: an ACK says that every value below it is consumed.
-    void count_bad_values() {
-        while (!bad_at.empty() && bad_at.front() <= good_consumed) {
-            bad_at.pop_front();
-            ++consumed;
-        }
+    void count_consumed() {
+        bad.settle(good_consumed);
+        consumed = good_consumed + bad.within(good_consumed);
     }
 
     std::uint64_t free_credit() const noexcept {
@@ -519,8 +516,8 @@ private:
                 queued = true;
             } catch (const decode_error& ex) {
                 ++e.stats.errors;
-                l->bad_at.push_back(l->good_received);
-                l->count_bad_values();
+                l->bad.add(l->good_received);
+                l->count_consumed();
                 report({errc::bad_value, e.name, peer_name(peer), ex.what()});
             }
         }
@@ -774,8 +771,7 @@ private:
         for (const auto& [lid, n] : counts) {
             if (auto l = links_.find(lid); l != links_.end()) {
                 l->second.good_consumed += n;
-                l->second.consumed += n;
-                l->second.count_bad_values();
+                l->second.count_consumed();
                 e.stats.acknowledged += n;
             }
         }

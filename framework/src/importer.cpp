@@ -70,11 +70,8 @@ struct import_link final : chan_observer, internal::import_group::member {
     std::deque<internal::sent_values> in_flight;
     bool source_done = false;
     bool close_sent = false;
-    bool settled = false; // send, in a group: everything sent was acknowledged
-    // Recv, on a link of its own: for each bad value not yet acknowledged, the number of good
-    // values before it; a bad value counts as consumed once every value before it is.
-    std::deque<std::uint64_t> bad_at;
-    std::uint64_t bads_acknowledged = 0;
+    bool settled = false;     // send, in a group: everything sent was acknowledged
+    internal::bad_values bad; // recv, on a link of its own (a group counts its own)
     import_stats stats;
 
     void on_recv_request() noexcept override;
@@ -92,10 +89,7 @@ struct import_link final : chan_observer, internal::import_group::member {
     }
 
     /// Recv: a count of good values consumed (or delivered), with the bad values among them.
-    std::uint64_t with_bad(std::uint64_t good) const noexcept {
-        const auto bads = std::upper_bound(bad_at.begin(), bad_at.end(), good) - bad_at.begin();
-        return good + bads_acknowledged + static_cast<std::uint64_t>(bads);
-    }
+    std::uint64_t with_bad(std::uint64_t good) const noexcept { return good + bad.within(good); }
 };
 
 class importer_impl final : public io_loop::handler, public internal::import_connection {
@@ -372,10 +366,7 @@ private:
             l.ack_sent = next;
             send(wire::encode(wire::ack{l.id, next, l.credit}));
         }
-        while (!l.bad_at.empty() && l.bad_at.front() <= consumed) {
-            l.bad_at.pop_front();
-            ++l.bads_acknowledged;
-        }
+        l.bad.settle(consumed);
     }
 
     // Heartbeats, and the verdict on an exporter that went silent.
@@ -562,14 +553,13 @@ private:
                 l->p->decode_one(m.values[i]);
                 ++queued;
             } catch (const decode_error& ex) {
-                // Counted as consumed, so that credit keeps flowing; but not before the values
-                // ahead of it, which an ACK would then cover while the application has them.
+                // Counted as consumed, so that credit keeps flowing (internal::bad_values).
                 ++l->stats.errors;
                 if (l->group != nullptr) {
                     l->delivered.fetch_add(1);
                     l->group->skip(*l, 1);
                 } else {
-                    l->bad_at.push_back(l->delivered.load() + l->p->decoded());
+                    l->bad.add(l->delivered.load() + l->p->decoded());
                 }
                 report({errc::bad_value, l->name, endpoint_, ex.what()});
             }
