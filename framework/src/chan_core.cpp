@@ -92,17 +92,25 @@ void chan_core::wake_all_and_unlock() noexcept {
 
 namespace {
 
-// Parks on `op` until fired or the deadline; on timeout withdraws `withdraw` under `lock`.
-// Returns false when the operation was cancelled by the deadline.
+// Parks on `op` until fired or the deadline, waiting on `src` (if any) meanwhile; on timeout
+// withdraws `withdraw` under `lock`. Returns false when the operation was cancelled by the
+// deadline.
 template <class Lock, class Withdraw>
 bool park_op(op_state& op, const std::chrono::steady_clock::time_point* deadline, Lock& lock,
-             Withdraw withdraw) {
-    if (deadline == nullptr) {
-        op.park->park();
+             Withdraw withdraw, value_source* src = nullptr) {
+    const auto waited =
+        src != nullptr ? src->wait(*op.park, deadline) : value_source::waited::gave_up;
+    if (waited == value_source::waited::unparked) {
         return true;
     }
-    if (op.park->park_until(*deadline)) {
-        return true;
+    if (waited == value_source::waited::gave_up) {
+        if (deadline == nullptr) {
+            op.park->park();
+            return true;
+        }
+        if (op.park->park_until(*deadline)) {
+            return true;
+        }
     }
     lock.lock();
     int expected = op_state::pending;
@@ -129,12 +137,15 @@ bool chan_core::block(waiter_queue& q, void* elem, bool& moved,
     w.elem = elem;
     q.push_back(&w);
     mu_.unlock();
+    value_source* src = nullptr;
     if (&q == &sendq_) {
         notify_value_offered(); // a sender waits: its value can be taken now
     } else {
         notify_recv_request(); // queued first, then told: see chan_observer::on_recv_request
+        src = enter_source();
     }
-    if (!park_op(op, deadline, mu_, [&] { q.remove(&w); })) {
+    if (!park_op(
+            op, deadline, mu_, [&] { q.remove(&w); }, src)) {
         return false;
     }
     moved = w.moved;
@@ -158,10 +169,13 @@ bool chan_core::wait_ready(bool for_send, const std::chrono::steady_clock::time_
         return true;
     }
     mu_.unlock();
+    value_source* src = nullptr;
     if (!for_send) {
         notify_recv_request(); // queued first, then told: see chan_observer::on_recv_request
+        src = enter_source();
     }
-    return park_op(op, deadline, mu_, [&] { q.remove(&w); });
+    return park_op(
+        op, deadline, mu_, [&] { q.remove(&w); }, src);
 }
 
 int select_erased(std::span<select_case> cases, bool has_default,

@@ -76,8 +76,9 @@ struct import_link final : chan_observer, internal::import_group::member {
 
     void on_recv_request() noexcept override;
     void on_value_offered() noexcept override;
+    value_source* enter_source() noexcept override;
     std::uint8_t interests() const noexcept override {
-        return d == dir::recv ? recv_requests : values_offered;
+        return d == dir::recv ? recv_requests | sources : values_offered;
     }
     void count_consumed(std::uint64_t consumed, std::uint64_t queued) noexcept override;
     void value_offered() noexcept override;
@@ -829,6 +830,12 @@ void import_link::on_recv_request() noexcept {
     const std::uint64_t in_chan = delivered.load();
     const std::uint64_t q = p->queued();
     count_consumed(in_chan > q ? in_chan - q : 0, q);
+}
+
+// A receiver about to sleep waits on the importer's socket itself: the value it waits for
+// arrives there.
+value_source* import_link::enter_source() noexcept {
+    return d == dir::recv ? owner->loop().enter() : nullptr;
 }
 
 void import_link::count_consumed(std::uint64_t consumed, std::uint64_t q) noexcept {

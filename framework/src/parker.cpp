@@ -1,9 +1,13 @@
 #include "netchan/detail/parker.hpp"
 
 #include <linux/futex.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cassert>
 #include <cerrno>
 #include <ctime>
 #include <thread>
@@ -30,7 +34,18 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
+timespec timespec_of(std::chrono::steady_clock::duration d) noexcept {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+    return {static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+}
+
 } // namespace
+
+parker::~parker() {
+    if (wake_fd_ >= 0) {
+        ::close(wake_fd_);
+    }
+}
 
 parker& parker::current() noexcept {
     thread_local parker self;
@@ -38,8 +53,23 @@ parker& parker::current() noexcept {
 }
 
 void parker::unpark() noexcept {
-    if (state_.exchange(notified, std::memory_order_release) == parked) {
-        futex_wake_one(&state_);
+    std::uint32_t s = state_.load(std::memory_order_relaxed);
+    for (;;) {
+        if (s == polling) {
+            // The owner waits in poll(2): wake it through its eventfd, and say so only once
+            // written, so that the owner cannot return (and its thread end) mid-write.
+            if (state_.compare_exchange_weak(s, waking, std::memory_order_acquire)) {
+                const std::uint64_t one = 1;
+                [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+                state_.store(notified, std::memory_order_release);
+                return;
+            }
+        } else if (state_.compare_exchange_weak(s, notified, std::memory_order_release)) {
+            if (s == parked) {
+                futex_wake_one(&state_);
+            }
+            return;
+        }
     }
 }
 
@@ -94,10 +124,54 @@ bool parker::park_until(std::chrono::steady_clock::time_point deadline) noexcept
             }
             return true; // the unpark won the race against the deadline
         }
-        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-        timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+        const timespec ts = timespec_of(left);
         futex_wait(&state_, parked, &ts);
     }
+}
+
+parker::woke parker::park_or_poll(std::span<const int> fds,
+                                  const std::chrono::steady_clock::time_point* deadline) noexcept {
+    assert(fds.size() <= 3);
+    if (wake_fd_ < 0) {
+        wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (wake_fd_ < 0) { // out of descriptors: wait for the peer alone
+            if (deadline == nullptr) {
+                park();
+                return woke::unparked;
+            }
+            return park_until(*deadline) ? woke::unparked : woke::timed_out;
+        }
+    }
+    std::uint32_t expected = empty;
+    if (!state_.compare_exchange_strong(expected, polling, std::memory_order_acq_rel)) {
+        return woke::unparked;
+    }
+    pollfd p[4];
+    std::size_t n = 0;
+    for (int fd : fds) {
+        p[n++] = {fd, POLLIN, 0};
+    }
+    p[n] = {wake_fd_, POLLIN, 0};
+    timespec ts{};
+    if (deadline != nullptr) {
+        ts = timespec_of(std::max(*deadline - std::chrono::steady_clock::now(),
+                                  std::chrono::steady_clock::duration::zero()));
+    }
+    const int ready = ::ppoll(p, n + 1, deadline != nullptr ? &ts : nullptr, nullptr);
+    expected = polling;
+    if (state_.compare_exchange_strong(expected, empty, std::memory_order_acquire)) {
+        if (ready == 0) {
+            return woke::timed_out;
+        }
+        return woke::fd_ready; // or interrupted: the caller looks and comes back
+    }
+    // Unparked: wait until the unparker's write is done, then take it out of the eventfd.
+    while (state_.load(std::memory_order_acquire) == waking) {
+        std::this_thread::yield();
+    }
+    std::uint64_t count = 0;
+    [[maybe_unused]] auto r = ::read(wake_fd_, &count, sizeof count);
+    return woke::unparked;
 }
 
 } // namespace netchan::detail

@@ -103,18 +103,45 @@ void call_slots::wait_for_calls(const void* channel) noexcept {
 
 namespace netchan::detail {
 
-// Here, next to the thread's marks, so that finding them is a plain thread-local load.
+namespace {
+
+// Marks the calling thread as calling `channel`'s observer, for the scope's duration. Here,
+// next to the thread's marks, so that finding them is a plain thread-local load.
+class observer_call {
+public:
+    explicit observer_call(const chan_core* channel) noexcept
+        : t_(internal::calls_of_this_thread()),
+          mark_(t_.marks[std::min(t_.depth, internal::thread_calls::max_depth - 1)]),
+          outer_(mark_.load(std::memory_order_relaxed)) { // set only past max_depth
+        internal::call_slots::mark(mark_, channel);
+        ++t_.depth;
+    }
+    ~observer_call() {
+        --t_.depth;
+        mark_.store(outer_, std::memory_order_release);
+    }
+    observer_call(const observer_call&) = delete;
+    observer_call& operator=(const observer_call&) = delete;
+
+private:
+    internal::thread_calls& t_;
+    std::atomic<const void*>& mark_;
+    const void* outer_;
+};
+
+} // namespace
+
 void chan_core::call_observer(void (chan_observer::*call)() noexcept) noexcept {
-    auto& t = internal::calls_of_this_thread();
-    auto& mark = t.marks[std::min(t.depth, internal::thread_calls::max_depth - 1)];
-    const void* outer = mark.load(std::memory_order_relaxed); // set only past max_depth
-    internal::call_slots::mark(mark, this);
-    ++t.depth;
+    const observer_call in_call(this);
     if (chan_observer* o = observer_.load()) {
         (o->*call)();
     }
-    --t.depth;
-    mark.store(outer, std::memory_order_release);
+}
+
+value_source* chan_core::call_observer(value_source* (chan_observer::*call)() noexcept) noexcept {
+    const observer_call in_call(this);
+    chan_observer* o = observer_.load();
+    return o != nullptr ? (o->*call)() : nullptr;
 }
 
 } // namespace netchan::detail

@@ -45,8 +45,13 @@ void socket_closed() noexcept {
     shared().open_sockets.fetch_sub(1);
 }
 
-io_loop::io_loop() : wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-    if (wake_fd_ < 0) {
+io_loop::io_loop()
+    : wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      stop_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    if (wake_fd_ < 0 || stop_fd_ < 0) {
+        if (wake_fd_ >= 0) {
+            ::close(wake_fd_);
+        }
         throw transport_error("cannot create eventfd");
     }
 }
@@ -54,12 +59,15 @@ io_loop::io_loop() : wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
 io_loop::~io_loop() {
     stop();
     ::close(wake_fd_);
+    ::close(stop_fd_);
 }
 
 void io_loop::start(zmq::socket_t socket, handler& h, std::chrono::milliseconds tick,
                     const char* name) {
     {
         std::lock_guard run_lock(run_mu_);
+        socket_fd_ = socket.get(zmq::sockopt::fd);
+        handler_ = &h;
         socket_ = std::move(socket);
     }
     socket_opened();
@@ -155,6 +163,85 @@ bool io_loop::wait_until(const std::function<bool()>& done, std::chrono::millise
     }
 }
 
+detail::value_source* io_loop::enter() noexcept {
+    if (holds_lock()) {
+        return nullptr; // a handler or posted work waits: the socket is its own thread's already
+    }
+    leaders_.fetch_add(1);
+    inside_.fetch_add(1);
+    if (stopped_.load()) {
+        leave();
+        return nullptr;
+    }
+    return this;
+}
+
+void io_loop::leave() noexcept {
+    // Decrement first, then look: the loop thread sets following_ first, then looks at leaders_.
+    departures_.fetch_add(1, std::memory_order_relaxed);
+    if (leaders_.fetch_sub(1) == 1 && following_.load() == follow_until_woken) {
+        wake(); // nobody waits on the socket now: the loop thread must
+    }
+    inside_.fetch_sub(1); // the last use of this loop: stop() may return once it is done
+}
+
+bool io_loop::try_lead(bool& more) noexcept {
+    if (!run_mu_.try_lock()) {
+        return false;
+    }
+    std::unique_lock run_lock(run_mu_, std::adopt_lock);
+    if (!socket_) {
+        return false;
+    }
+    holder_.store(std::this_thread::get_id());
+    bool led = true;
+    try {
+        run_posted();
+        more = drain(*handler_) || readable();
+        run_posted(); // what handling posted, so that the loop thread is not woken for nothing
+    } catch (...) {
+        led = false; // the context ended, or a handler bug: the loop thread deals with it
+    }
+    // idle_since_ns_ stays: a receiver is no stream of sends (try_run_here)
+    holder_.store(std::thread::id{});
+    run_lock.unlock();
+    if (!led) {
+        wake();
+    }
+    return led;
+}
+
+detail::value_source::waited
+io_loop::wait(detail::parker& p, const std::chrono::steady_clock::time_point* deadline) noexcept {
+    waited result = waited::gave_up;
+    const int fds[] = {socket_fd_, stop_fd_};
+    for (;;) {
+        bool more = false;
+        if (stopped_.load() || !try_lead(more)) {
+            break; // another thread has the socket now, and brings the value: park
+        }
+        if (p.unparked()) {
+            result = waited::unparked;
+            break;
+        }
+        if (more) {
+            continue; // a batch was not the last
+        }
+        // try_lead() asked ZMQ_EVENTS last: ZMQ_FD now signals what arrives after it.
+        const auto woke = p.park_or_poll(fds, deadline);
+        if (woke == detail::parker::woke::unparked) {
+            result = waited::unparked;
+            break;
+        }
+        if (woke == detail::parker::woke::timed_out) {
+            result = waited::timed_out;
+            break;
+        }
+    }
+    leave();
+    return result;
+}
+
 void io_loop::stop() noexcept {
     {
         std::lock_guard lock(mu_);
@@ -163,9 +250,15 @@ void io_loop::stop() noexcept {
         }
         stopping_ = true;
     }
+    stopped_.store(true);
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(stop_fd_, &one, sizeof one); // stays readable: leaders leave
     wake();
     if (thread_.joinable()) {
         thread_.join();
+    }
+    while (inside_.load() != 0) {
+        std::this_thread::yield();
     }
 }
 
@@ -234,6 +327,42 @@ bool io_loop::readable() {
     return (socket_.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0;
 }
 
+void io_loop::wait_idle(std::chrono::steady_clock::time_point until) noexcept {
+    pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {socket_fd_, POLLIN, 0}};
+    for (;;) {
+        // While leaders come and go, the socket has nobody between them: the loop looks at it
+        // every follow_ms. After a spell without departures it sleeps until the last leader
+        // leaves. following_ is set first, then leaders_ read; a leaving leader does the
+        // opposite, so one of the two sees the other.
+        const std::uint64_t departures = departures_.load();
+        const bool quiet = departures == departures_seen_;
+        departures_seen_ = departures;
+        following_.store(quiet ? follow_until_woken : follow_briefly);
+        const bool follow = leaders_.load() != 0;
+        if (!follow) {
+            following_.store(not_following);
+        }
+        auto wait =
+            std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now())
+                .count();
+        if (follow && !quiet) {
+            wait = std::min<decltype(wait)>(wait, follow_ms);
+        }
+        const int ready =
+            ::poll(fds, follow ? 1 : 2, static_cast<int>(std::max<decltype(wait)>(wait, 0)));
+        following_.store(not_following);
+        if (ready > 0 && (fds[0].revents & POLLIN) != 0) {
+            std::uint64_t n = 0;
+            [[maybe_unused]] auto r = ::read(wake_fd_, &n, sizeof n);
+            return;
+        }
+        if (ready <= 0 || leaders_.load() == 0) {
+            return; // a tick, a look between leaders, or a message nobody else waits for
+        }
+        // A message, and a leader came meanwhile: the leader, awake on it too, takes it.
+    }
+}
+
 void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
     // The loop waits with ::poll on the socket's ZMQ_FD and the wake eventfd, without the loop
     // lock, so that other threads can use the socket meanwhile (zmq_poll would touch it).
@@ -241,7 +370,6 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
     // may take that news in: so the loop asks ZMQ_EVENTS last before it waits.
     std::unique_lock run_lock(run_mu_);
     holder_.store(std::this_thread::get_id());
-    pollfd fds[2] = {{socket_.get(zmq::sockopt::fd), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     auto next_tick = std::chrono::steady_clock::now() + tick;
     for (;;) {
         try {
@@ -259,20 +387,13 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
             if (drain(h) || readable()) {
                 continue; // a batch was not the last: first what is posted, then more
             }
-            const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-                next_tick - std::chrono::steady_clock::now());
             // Idle: other threads may now run posted work themselves (try_run_here).
             idle_since_ns_.store(now_ns(), std::memory_order_relaxed);
             holder_.store(std::thread::id{});
             run_lock.unlock();
-            const int ready =
-                ::poll(fds, 2, static_cast<int>(std::max<std::int64_t>(wait.count() + 1, 0)));
+            wait_idle(next_tick);
             run_lock.lock();
             holder_.store(std::this_thread::get_id());
-            if (ready > 0 && (fds[1].revents & POLLIN) != 0) {
-                std::uint64_t n = 0;
-                [[maybe_unused]] auto r = ::read(wake_fd_, &n, sizeof n);
-            }
         } catch (const zmq::error_t& e) {
             if (e.num() == ETERM) {
                 break;

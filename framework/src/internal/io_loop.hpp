@@ -1,5 +1,6 @@
 #pragma once
 
+#include "netchan/detail/chan_core.hpp"
 #include "netchan/zmq_socket.hpp"
 
 #include <atomic>
@@ -32,9 +33,14 @@ void socket_closed() noexcept;
 /// while the loop waits takes the lock itself and runs the work at once, instead of paying for
 /// a wake-up of the loop thread and a switch to it: that is a message's latency. The lock hands
 /// the socket over with the full barrier ZeroMQ asks for when a socket changes threads.
-/// Thread-safe: post(), call(), wait_until() and stop(); everything else: only by the loop
-/// lock's holder, that is from posted work and handler calls.
-class io_loop {
+///
+/// Likewise a thread about to sleep until a message brings it a value may wait on the socket
+/// itself, as a value_source (a *leader*): it then receives and handles what arrives, its own
+/// value included, instead of being woken by the loop thread. While leaders wait, the loop
+/// thread leaves the socket to them; the last to leave wakes it.
+/// Thread-safe: post(), call(), wait_until(), enter(), wait() and stop(); everything else: only
+/// by the loop lock's holder, that is from posted work and handler calls.
+class io_loop final : public detail::value_source {
 public:
     /// What the loop calls, on its thread.
     class handler {
@@ -70,8 +76,17 @@ public:
     /// true) or `timeout` passes (returns false). @threadsafe (not under the loop lock)
     bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
 
-    /// Stops the loop after the work already posted and joins it; closes the socket. Idempotent.
-    /// @threadsafe (not under the loop lock)
+    /// Returns this loop as a source a receiver may wait on (a wait() must follow), or nullptr
+    /// when the loop is stopping. @threadsafe
+    value_source* enter() noexcept;
+
+    /// Waits for `p` to be unparked, receiving and handling messages meanwhile (see above).
+    /// @threadsafe (not under the loop lock), after enter()
+    waited wait(detail::parker& p,
+                const std::chrono::steady_clock::time_point* deadline) noexcept override;
+
+    /// Stops the loop after the work already posted and joins it; closes the socket; waits for
+    /// the leaders to leave. Idempotent. @threadsafe (not under the loop lock)
     void stop() noexcept;
 
     /// Sends a message of `parts` frames; by the loop lock's holder only. Returns false when
@@ -93,6 +108,13 @@ private:
     bool readable();
     /// Runs `fn` on this thread if the loop is idle; returns false (fn untouched) if it is not.
     bool try_run_here(std::function<void()>& fn);
+    /// Runs the posted work and handles what arrived, on this thread, if the loop is idle.
+    /// Returns false if it is not, or has ended.
+    bool try_lead(bool& more) noexcept;
+    /// The loop thread's wait: leaves the socket to the leaders while there are some.
+    void wait_idle(std::chrono::steady_clock::time_point until) noexcept;
+    /// Ends what enter() began.
+    void leave() noexcept;
     void wake() noexcept;
     static std::int64_t now_ns() noexcept;
 
@@ -102,7 +124,20 @@ private:
     static constexpr std::int64_t stream_gap_ns = 5'000;
 
     int wake_fd_ = -1;
-    zmq::socket_t socket_; // guarded by run_mu_; open from start() until the loop ends
+    int stop_fd_ = -1;           // an eventfd, readable once the loop stops: leaders leave
+    int socket_fd_ = -1;         // the socket's ZMQ_FD, from start()
+    zmq::socket_t socket_;       // guarded by run_mu_; open from start() until the loop ends
+    handler* handler_ = nullptr; // from start()
+    std::atomic<bool> stopped_{false};
+    std::atomic<int> leaders_{0}; // threads between enter() and the end of wait()
+    std::atomic<int> inside_{0};  // the same, until their last use of this loop
+    /// How the loop thread waits: with the socket, or leaving it to the leaders.
+    enum following : std::uint8_t { not_following, follow_briefly, follow_until_woken };
+    /// While leaders come and go, the loop thread looks at the socket this often.
+    static constexpr int follow_ms = 10;
+    std::atomic<std::uint8_t> following_{not_following};
+    std::atomic<std::uint64_t> departures_{0}; // leaders that left
+    std::uint64_t departures_seen_ = 0;        // by the loop thread
     std::thread thread_;
     std::mutex run_mu_;                          // the loop lock
     std::atomic<std::thread::id> holder_{};      // the thread holding run_mu_, if any

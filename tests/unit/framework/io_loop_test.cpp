@@ -133,3 +133,103 @@ TEST_CASE("io loop: work that throws does not drop the work posted after it", "[
     }
     CHECK(ran.load());
 }
+
+namespace {
+
+// Records the thread of the last message and unparks the thread waiting for it, if any.
+struct waking_handler final : io_loop::handler {
+    std::atomic<int> received{0};
+    std::atomic<std::thread::id> last_on{};
+    std::atomic<netchan::detail::parker*> waiting{nullptr};
+    void on_message(std::vector<zmq::message_t>&) override {
+        last_on = std::this_thread::get_id();
+        received.fetch_add(1);
+        if (auto* p = waiting.exchange(nullptr)) {
+            p->unpark();
+        }
+    }
+    void on_tick() override {}
+};
+
+// A loop on a DEALER, and the peer that sends to it, over inproc. Ticks are far apart, so
+// that a tick cannot hide a lost wake-up.
+struct leader_setup {
+    inline static std::atomic<int> next_id{0};
+    std::string endpoint = "inproc://io-loop-leader-" + std::to_string(next_id.fetch_add(1));
+    zmq::socket_t peer =
+        netchan::make_socket(netchan::internal::context(), zmq::socket_type::dealer, 0ms);
+    waking_handler handler;
+    io_loop loop;
+
+    leader_setup() {
+        netchan::bind(peer, endpoint);
+        auto own =
+            netchan::make_socket(netchan::internal::context(), zmq::socket_type::dealer, 0ms);
+        netchan::connect(own, endpoint);
+        loop.start(std::move(own), handler, 10s, "test-loop");
+        std::this_thread::sleep_for(20ms); // the loop has gone idle
+    }
+
+    void peer_sends() { (void)peer.send(zmq::str_buffer("x"), zmq::send_flags::none); }
+
+    bool wait_received(int n, std::chrono::milliseconds limit) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (handler.received.load() < n && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(1ms);
+        }
+        return handler.received.load() == n;
+    }
+};
+
+} // namespace
+
+TEST_CASE("io loop: a thread waiting on the socket receives its message itself", "[io_loop]") {
+    leader_setup s;
+    auto& self = netchan::detail::parker::current();
+    self.prepare();
+    s.handler.waiting = &self;
+    auto* source = s.loop.enter();
+    REQUIRE(source != nullptr);
+    std::jthread sender([&s] {
+        std::this_thread::sleep_for(20ms);
+        s.peer_sends();
+    });
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    CHECK(source->wait(self, &deadline) == netchan::detail::value_source::waited::unparked);
+    CHECK(s.handler.last_on.load() == std::this_thread::get_id());
+    sender.join();
+
+    // Once it left, the loop thread watches the socket again.
+    s.peer_sends();
+    CHECK(s.wait_received(2, 5s));
+    CHECK(s.handler.last_on.load() != std::this_thread::get_id());
+}
+
+TEST_CASE("io loop: a thread waiting on the socket stops at its deadline", "[io_loop]") {
+    leader_setup s;
+    auto& self = netchan::detail::parker::current();
+    self.prepare();
+    auto* source = s.loop.enter();
+    REQUIRE(source != nullptr);
+    const auto deadline = std::chrono::steady_clock::now() + 30ms;
+    CHECK(source->wait(self, &deadline) == netchan::detail::value_source::waited::timed_out);
+    CHECK(std::chrono::steady_clock::now() >= deadline);
+    s.peer_sends(); // and the loop thread takes over
+    CHECK(s.wait_received(1, 5s));
+}
+
+TEST_CASE("io loop: stopping the loop ends the waits on its socket", "[io_loop]") {
+    leader_setup s;
+    auto waiter = std::async(std::launch::async, [&s] {
+        auto& self = netchan::detail::parker::current();
+        self.prepare();
+        auto* source = s.loop.enter();
+        return source == nullptr ? netchan::detail::value_source::waited::gave_up
+                                 : source->wait(self, nullptr);
+    });
+    std::this_thread::sleep_for(20ms);
+    s.loop.stop();
+    REQUIRE(waiter.wait_for(5s) == std::future_status::ready);
+    CHECK(waiter.get() == netchan::detail::value_source::waited::gave_up);
+    CHECK(s.loop.enter() == nullptr);
+}

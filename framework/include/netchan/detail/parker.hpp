@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <span>
 
 namespace netchan::detail {
 
@@ -17,6 +18,11 @@ namespace netchan::detail {
 /// Thread-safe.
 class parker {
 public:
+    parker() = default;
+    ~parker();
+    parker(const parker&) = delete;
+    parker& operator=(const parker&) = delete;
+
     /// Returns the calling thread's parker.
     static parker& current() noexcept;
 
@@ -32,14 +38,29 @@ public:
     /// Blocks until unparked or the deadline passes. Returns true when unparked.
     bool park_until(std::chrono::steady_clock::time_point deadline) noexcept;
 
+    /// What park_or_poll() returned for.
+    enum class woke : std::uint8_t { unparked, fd_ready, timed_out };
+
+    /// Blocks until unparked, one of `fds` is readable (at most 3), or the deadline (if any)
+    /// passes: the owner waits for its peer and for a socket at once. Unlike park(), a return
+    /// for a file descriptor or the deadline leaves the slot empty, as before the call.
+    woke park_or_poll(std::span<const int> fds,
+                      const std::chrono::steady_clock::time_point* deadline) noexcept;
+
+    /// Returns whether the owner was unparked (since prepare()).
+    bool unparked() const noexcept { return state_.load(std::memory_order_acquire) == notified; }
+
 private:
     static constexpr std::uint32_t empty = 0;
     static constexpr std::uint32_t notified = 1;
     static constexpr std::uint32_t parked = 2;
+    static constexpr std::uint32_t polling = 3; // in park_or_poll: unpark() writes wake_fd_
+    static constexpr std::uint32_t waking = 4;  // unpark() is writing wake_fd_
 
     bool spin() noexcept;
 
     std::atomic<std::uint32_t> state_{empty};
+    int wake_fd_ = -1; // an eventfd, made by the first park_or_poll(); the owner's
 };
 
 } // namespace netchan::detail
