@@ -5,8 +5,9 @@
 //               (netchan::encode) per message. Buffering: netchan's import credit and exported
 //               channel hold --credit values (default 4096); the baseline's high-water marks
 //               100,000 messages on each side.
-//   latency     round trip over two channels (request one way, reply the other), tcp; baseline:
-//               raw zmq ping-pong over two PUSH/PULL pairs.
+//   latency     round trip over two channels (request one way, reply the other), tcp, at the
+//               default import credit (64) and at --credit; baseline: raw zmq ping-pong over
+//               two PUSH/PULL pairs.
 //   fastpath    a same-process import of a tcp export (the exported channel itself), of a send
 //               and of a recv export, against a bare chan<int64>(1024).
 //   scale       1000 exports and 8 importers of one of them: fds, resident memory and threads per
@@ -334,18 +335,20 @@ percentiles percentiles_of(std::vector<double> us) {
 
 constexpr int warmup_trips = 1000;
 
-percentiles netchan_latency(int trips) {
+constexpr std::size_t default_credit = 64; // importer::import_chan's
+
+percentiles netchan_latency(int trips, std::size_t credit) {
     const stall_guard guard("netchan latency");
     netchan::exporter side_a("tcp://127.0.0.1:*");
     netchan::exporter side_b("tcp://127.0.0.1:*");
-    netchan::chan<std::int64_t> requests(64);
-    netchan::chan<std::int64_t> replies(64);
+    netchan::chan<std::int64_t> requests(credit);
+    netchan::chan<std::int64_t> replies(credit);
     side_a.export_chan("requests", requests, netchan::dir::send);
     side_b.export_chan("replies", replies, netchan::dir::send);
     netchan::importer b_imports(side_a.endpoint(), wire_only());
     netchan::importer a_imports(side_b.endpoint(), wire_only());
-    auto requests_in = b_imports.import_chan<std::int64_t>("requests", netchan::dir::recv);
-    auto replies_in = a_imports.import_chan<std::int64_t>("replies", netchan::dir::recv);
+    auto requests_in = b_imports.import_chan<std::int64_t>("requests", netchan::dir::recv, credit);
+    auto replies_in = a_imports.import_chan<std::int64_t>("replies", netchan::dir::recv, credit);
 
     std::vector<double> us;
     us.reserve(static_cast<std::size_t>(trips));
@@ -418,25 +421,35 @@ percentiles zmq_latency(int trips) {
     return percentiles_of(std::move(us));
 }
 
-void run_latency(int runs) {
+void run_latency(int runs, std::size_t credit) {
     constexpr int trips = 10000;
     std::printf("== latency: int64 round trip over two channels, tcp, %d trips after %d warm-up, "
-                "median of %d\n",
-                trips, warmup_trips, runs);
-    std::vector<double> a50, a99, b50, b99;
+                "median of %d\n   netchan: import credit and exported channels of %zu (the "
+                "default) and of %zu\n",
+                trips, warmup_trips, runs, default_credit, credit);
+    // Per credit, then the baseline: p50 and p99 of each run.
+    std::vector<double> p50[3], p99[3];
     for (int r = 0; r < runs; ++r) {
-        const auto a = run_side("netchan") ? netchan_latency(trips) : percentiles{};
-        const auto b = run_side("zmq") ? zmq_latency(trips) : percentiles{};
-        a50.push_back(a.p50);
-        a99.push_back(a.p99);
-        b50.push_back(b.p50);
-        b99.push_back(b.p99);
+        const percentiles got[3] = {
+            run_side("netchan") ? netchan_latency(trips, default_credit) : percentiles{},
+            run_side("netchan") ? netchan_latency(trips, credit) : percentiles{},
+            run_side("zmq") ? zmq_latency(trips) : percentiles{}};
+        for (int k = 0; k < 3; ++k) {
+            p50[k].push_back(got[k].p50);
+            p99[k].push_back(got[k].p99);
+        }
     }
-    std::printf("%-6s %14s %14s %8s\n", "", "netchan us", "zmq us", "ratio");
-    std::printf("%-6s %14.1f %14.1f %8s\n", "p50", median(a50), median(b50),
-                ratio_text(median(a50), median(b50)).c_str());
-    std::printf("%-6s %14.1f %14.1f %8s\n\n", "p99", median(a99), median(b99),
-                ratio_text(median(a99), median(b99)).c_str());
+    std::printf("%-18s %14s %14s %8s\n", "", "netchan us", "zmq us", "ratio");
+    const std::size_t credits[2] = {default_credit, credit};
+    for (int k = 0; k < 2; ++k) {
+        for (auto [name, figures] : {std::pair{"p50", p50}, std::pair{"p99", p99}}) {
+            const std::string label = std::string(name) + ", credit " + std::to_string(credits[k]);
+            std::printf("%-18s %14.1f %14.1f %8s\n", label.c_str(), median(figures[k]),
+                        median(figures[2]),
+                        ratio_text(median(figures[k]), median(figures[2])).c_str());
+        }
+    }
+    std::printf("\n");
     std::fflush(stdout);
 }
 
@@ -652,14 +665,15 @@ int main(int argc, char** argv) {
         } else if (std::strcmp(argv[i], "--type") == 0 && i + 1 < argc) {
             only_type = argv[++i];
         } else {
-            std::fprintf(stderr, "usage: net_bench [--runs R] [--items N] "
-                                 "[--only throughput|latency|fastpath|scale]\n"
-                                 "                 [--transport tcp|ipc|inproc] "
-                                 "[--type int64|sample]   (throughput table rows)\n"
-                                 "                 [--credit K]   (throughput: import credit "
-                                 "and exported channel capacity, default 4096)\n"
-                                 "                 [--side netchan|zmq]   (run one side only, "
-                                 "to profile it)\n");
+            std::fprintf(stderr,
+                         "usage: net_bench [--runs R] [--items N] "
+                         "[--only throughput|latency|fastpath|scale]\n"
+                         "                 [--transport tcp|ipc|inproc] "
+                         "[--type int64|sample]   (throughput table rows)\n"
+                         "                 [--credit K]   (throughput and latency: import credit "
+                         "and exported channel capacity, default 4096)\n"
+                         "                 [--side netchan|zmq]   (run one side only, "
+                         "to profile it)\n");
             return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
         }
     }
@@ -690,7 +704,7 @@ int main(int argc, char** argv) {
             run_throughput(runs, items, static_cast<std::size_t>(credit));
         }
         if (want("latency")) {
-            run_latency(runs);
+            run_latency(runs, static_cast<std::size_t>(credit));
         }
         if (want("fastpath")) {
             run_fastpath(runs, items);
