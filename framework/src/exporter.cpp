@@ -111,15 +111,18 @@ struct export_entry {
         std::uint8_t interests() const noexcept override { return 0; }
     } watch;
 
-    // Recv exports: hears the application ask for values, to acknowledge what it consumed.
-    // Off until the pump hands over the first value from the wire: receivers of a channel
-    // that only same-process importers feed pay nothing.
+    // Recv exports: hears the application ask for values, to acknowledge what it consumed,
+    // and lets a receiver about to sleep wait on the exporter's socket itself (io_loop).
+    // Off until the first value from the wire is handed over: receivers of a channel that
+    // only same-process importers feed pay nothing.
     struct consumption_watch final : chan_observer {
         std::function<void()> changed;
+        internal::io_loop* loop = nullptr;
         void on_recv_request() noexcept override { changed(); }
+        value_source* enter_source() noexcept override { return loop->enter(); }
         std::uint8_t interests() const noexcept override { return 0; }
     } consumed_watch;
-    std::atomic<std::uint64_t> handed{0};       // values the pump put into the channel
+    std::atomic<std::uint64_t> handed{0};       // values put into the channel (loop or pump)
     std::atomic<std::uint64_t> consumed_max{0}; // the most consumed seen by a receiver
     std::atomic<bool> consumed_posted{false};   // a count is on its way to the loop
 
@@ -128,6 +131,8 @@ struct export_entry {
     std::deque<std::uint64_t> link_of;      // guarded by mu: link of each decoded value (recv)
     std::deque<std::uint64_t> handed_links; // guarded by mu: link of each value in the channel
     bool stopping = false;                  // guarded by mu
+    bool pump_busy = false;                 // guarded by mu: the pump is handing a value over
+    bool watched = false;                   // guarded by mu: consumption is watched
 
     // Under the loop lock only:
     wire::value_batch pending; // taken from the channel, not yet sent
@@ -219,6 +224,7 @@ public:
             loop_.post([this, id] { service(id); }); // notice a channel closed before export
         } else {
             raw->consumed_watch.changed = [this, raw] { note_consumption(*raw); };
+            raw->consumed_watch.loop = &loop_;
             raw->p->core().observer(&raw->consumed_watch);
             raw->pump = std::thread([this, raw] {
                 try {
@@ -521,10 +527,51 @@ private:
                 report({errc::bad_value, e.name, peer_name(peer), ex.what()});
             }
         }
-        if (queued) {
+        if (queued && !deliver_direct(e)) {
             e.cv.notify_one();
         }
         send_acks(e);
+    }
+
+    // Recv exports, before a value reaches the channel: every receive that can take it
+    // reports its consumption, and may wait on our socket. @pre e.mu held
+    static void watch_consumption(export_entry& e) {
+        if (!e.watched) {
+            e.watched = true;
+            e.p->core().want(chan_observer::recv_requests, true);
+            e.p->core().want(chan_observer::sources, true);
+        }
+    }
+
+    // Recv exports: hands what was decoded straight to the channel, while it takes values
+    // without waiting and the pump holds none (which goes first, to keep the order); a thread
+    // switch less per value. Returns whether nothing is left for the pump.
+    bool deliver_direct(export_entry& e) {
+        std::size_t n = 0;
+        {
+            std::lock_guard lock(e.mu);
+            if (e.pump_busy) {
+                return false;
+            }
+            watch_consumption(e);
+            try {
+                n = e.p->deliver_ready();
+            } catch (const closed_error&) {
+                return false; // the application closed its channel: the pump ends the export
+            }
+            for (std::size_t i = 0; i < n; ++i) {
+                e.handed_links.push_back(e.link_of.front());
+                e.link_of.pop_front();
+            }
+            e.handed.fetch_add(n);
+            if (!e.link_of.empty()) {
+                return false;
+            }
+        }
+        if (n > 0 && e.p->core().queue(false).size() != 0) {
+            note_consumption(e); // as the pump does after a hand-over
+        }
+        return true;
     }
 
     void handle(const std::string& peer, wire::ack& m) {
@@ -807,20 +854,18 @@ private:
         e.p->close();
     }
 
+    // Recv exports: hands over, waiting while the channel is full, what the loop could not.
     void run_recv_pump(export_entry& e) {
-        bool watching = false;
         for (;;) {
             {
                 std::unique_lock lock(e.mu);
+                e.pump_busy = false;
                 e.cv.wait(lock, [&] { return !e.link_of.empty() || e.stopping; });
                 if (e.stopping) {
                     return;
                 }
-            }
-            if (!watching) {
-                // Before the value is in the channel: every receive that can take it reports.
-                watching = true;
-                e.p->core().want(chan_observer::recv_requests, true);
+                e.pump_busy = true;
+                watch_consumption(e);
             }
             if (!e.p->deliver_one(e.stop)) {
                 return; // stopped, or the application closed its channel

@@ -61,6 +61,32 @@ TEST_CASE("network: values an importer sends arrive in order", "[network]") {
     }
 }
 
+TEST_CASE("network: values an importer sends reach an unbuffered recv export in order",
+          "[network]") {
+    // A waiting receiver takes values straight from the exporter's socket; one that is busy
+    // gets them from the exporter's pump, after the values it holds: both in order.
+    const std::string transport = TRANSPORTS;
+    exporter exp(fresh_endpoint(transport));
+    chan<int> sink; // unbuffered
+    exp.export_chan("numbers", sink, dir::recv);
+    importer imp(exp.endpoint(), wire_only());
+    auto out = imp.import_chan<int>("numbers", dir::send, 16);
+    constexpr int n = 2000;
+    std::jthread producer([out]() mutable {
+        for (int i = 0; i < n; ++i) {
+            out.send(i);
+        }
+    });
+    for (int i = 0; i < n; ++i) {
+        if (i % 100 == 0) {
+            std::this_thread::sleep_for(2ms); // values pile up behind the pump meanwhile
+        }
+        auto v = sink.recv_for(5s);
+        REQUIRE(v);
+        REQUIRE(*v == i);
+    }
+}
+
 TEST_CASE("network: close after five values propagates to the importer", "[network]") {
     const std::string transport = TRANSPORTS;
     exporter exp(fresh_endpoint(transport));
