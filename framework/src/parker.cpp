@@ -129,19 +129,16 @@ bool parker::park_until(std::chrono::steady_clock::time_point deadline) noexcept
     }
 }
 
+bool parker::pollable() noexcept {
+    if (wake_fd_ < 0) {
+        wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); // fails when out of descriptors
+    }
+    return wake_fd_ >= 0;
+}
+
 parker::woke parker::park_or_poll(std::span<const int> fds,
                                   const std::chrono::steady_clock::time_point* deadline) noexcept {
-    assert(fds.size() <= 3);
-    if (wake_fd_ < 0) {
-        wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        if (wake_fd_ < 0) { // out of descriptors: wait for the peer alone
-            if (deadline == nullptr) {
-                park();
-                return woke::unparked;
-            }
-            return park_until(*deadline) ? woke::unparked : woke::timed_out;
-        }
-    }
+    assert(fds.size() <= 3 && wake_fd_ >= 0);
     std::uint32_t expected = empty;
     if (!state_.compare_exchange_strong(expected, polling, std::memory_order_acq_rel)) {
         return woke::unparked;

@@ -125,7 +125,8 @@ void io_loop::post(std::function<void()> fn) {
         wake_loop = posted_.empty();
         posted_.push_back(std::move(fn));
     }
-    if (wake_loop) {
+    // A receiver running the loop's work runs what it posts itself (try_lead).
+    if (wake_loop && !(holds_lock() && leading_)) {
         wake();
     }
 }
@@ -194,18 +195,27 @@ bool io_loop::try_lead(bool& more) noexcept {
         return false;
     }
     holder_.store(std::this_thread::get_id());
+    leading_ = true;
     bool led = true;
     try {
         run_posted();
-        more = drain(*handler_) || readable();
-        run_posted(); // what handling posted, so that the loop thread is not woken for nothing
+        const bool full_batch = drain(*handler_);
+        run_posted(); // what handling posted (an acknowledgement): post() left it to us
+        // Last: the posted work may have sent, and taken in ZMQ_FD's news with it.
+        more = full_batch || readable();
     } catch (...) {
         led = false; // the context ended, or a handler bug: the loop thread deals with it
+    }
+    leading_ = false;
+    bool posted_more = false; // by the work just run
+    {
+        std::lock_guard lock(mu_);
+        posted_more = !posted_.empty();
     }
     // idle_since_ns_ stays: a receiver is no stream of sends (try_run_here)
     holder_.store(std::thread::id{});
     run_lock.unlock();
-    if (!led) {
+    if (!led || posted_more) {
         wake();
     }
     return led;
@@ -215,13 +225,17 @@ detail::value_source::waited
 io_loop::wait(detail::parker& p, const std::chrono::steady_clock::time_point* deadline) noexcept {
     waited result = waited::gave_up;
     const int fds[] = {socket_fd_, stop_fd_};
-    for (;;) {
+    while (p.pollable()) {
         bool more = false;
         if (stopped_.load() || !try_lead(more)) {
             break; // another thread has the socket now, and brings the value: park
         }
-        if (p.unparked()) {
-            result = waited::unparked;
+        const bool unparked = p.unparked();
+        if (unparked || (deadline != nullptr && std::chrono::steady_clock::now() >= *deadline)) {
+            if (more) {
+                wake(); // ZMQ_FD's news was taken in: the rest is the loop thread's
+            }
+            result = unparked ? waited::unparked : waited::timed_out;
             break;
         }
         if (more) {

@@ -146,6 +146,7 @@ private:
     std::vector<std::function<void()>> posted_;  // guarded by mu_
     std::vector<std::function<void()>> running_; // by the loop lock's holder: run_posted()
     std::vector<zmq::message_t> parts_;          // by the loop lock's holder: drain()
+    bool leading_ = false;                       // by the loop lock's holder: in try_lead()
     bool stopping_ = false;                      // guarded by mu_
 };
 

@@ -141,14 +141,27 @@ struct waking_handler final : io_loop::handler {
     std::atomic<int> received{0};
     std::atomic<std::thread::id> last_on{};
     std::atomic<netchan::detail::parker*> waiting{nullptr};
+    int wake_at = 1;                          // the message that unparks `waiting`
+    std::chrono::microseconds busy{0};        // the time each message takes
+    std::chrono::milliseconds before_wake{0}; // and the one that unparks, before it does
     void on_message(std::vector<zmq::message_t>&) override {
         last_on = std::this_thread::get_id();
-        received.fetch_add(1);
-        if (auto* p = waiting.exchange(nullptr)) {
-            p->unpark();
+        const int n = received.fetch_add(1) + 1;
+        spin_for(busy);
+        if (n == wake_at) {
+            std::this_thread::sleep_for(before_wake);
+            if (auto* p = waiting.exchange(nullptr)) {
+                p->unpark();
+            }
         }
     }
     void on_tick() override {}
+
+    static void spin_for(std::chrono::microseconds d) {
+        const auto until = std::chrono::steady_clock::now() + d;
+        while (std::chrono::steady_clock::now() < until) {
+        }
+    }
 };
 
 // A loop on a DEALER, and the peer that sends to it, over inproc. Ticks are far apart, so
@@ -183,11 +196,14 @@ struct leader_setup {
 
 } // namespace
 
+using netchan::detail::value_source;
+
 TEST_CASE("io loop: a thread waiting on the socket receives its message itself", "[io_loop]") {
     leader_setup s;
     auto& self = netchan::detail::parker::current();
     self.prepare();
     s.handler.waiting = &self;
+    s.handler.before_wake = 50ms; // meanwhile the loop thread leaves the socket to the waiter
     auto* source = s.loop.enter();
     REQUIRE(source != nullptr);
     std::jthread sender([&s] {
@@ -195,14 +211,41 @@ TEST_CASE("io loop: a thread waiting on the socket receives its message itself",
         s.peer_sends();
     });
     const auto deadline = std::chrono::steady_clock::now() + 5s;
-    CHECK(source->wait(self, &deadline) == netchan::detail::value_source::waited::unparked);
+    CHECK(source->wait(self, &deadline) == value_source::waited::unparked);
     CHECK(s.handler.last_on.load() == std::this_thread::get_id());
     sender.join();
 
-    // Once it left, the loop thread watches the socket again.
+    // Once it left, the loop thread watches the socket again (woken by its leaving: the
+    // tick is 10 s away).
     s.peer_sends();
     CHECK(s.wait_received(2, 5s));
     CHECK(s.handler.last_on.load() != std::this_thread::get_id());
+}
+
+TEST_CASE("io loop: a waiter woken amid a burst leaves the rest to the loop thread", "[io_loop]") {
+    // Its value comes with the first message of a burst longer than a batch: it leaves with
+    // messages queued, whose news on ZMQ_FD it has taken in. The loop thread must get them.
+    constexpr int burst = 3000;
+    for (int round = 0; round < 20; ++round) {
+        leader_setup s;
+        auto& self = netchan::detail::parker::current();
+        self.prepare();
+        s.handler.waiting = &self;
+        s.handler.busy = 1us;
+        auto* source = s.loop.enter();
+        REQUIRE(source != nullptr);
+        std::jthread sender([&s] {
+            std::this_thread::sleep_for(5ms);
+            for (int i = 0; i < burst; ++i) {
+                s.peer_sends();
+            }
+        });
+        const auto deadline = std::chrono::steady_clock::now() + 5s;
+        REQUIRE(source->wait(self, &deadline) == value_source::waited::unparked);
+        sender.join();
+        INFO("round " << round);
+        REQUIRE(s.wait_received(burst, 2s));
+    }
 }
 
 TEST_CASE("io loop: a thread waiting on the socket stops at its deadline", "[io_loop]") {
@@ -211,25 +254,56 @@ TEST_CASE("io loop: a thread waiting on the socket stops at its deadline", "[io_
     self.prepare();
     auto* source = s.loop.enter();
     REQUIRE(source != nullptr);
-    const auto deadline = std::chrono::steady_clock::now() + 30ms;
-    CHECK(source->wait(self, &deadline) == netchan::detail::value_source::waited::timed_out);
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + 30ms;
+    CHECK(source->wait(self, &deadline) == value_source::waited::timed_out);
     CHECK(std::chrono::steady_clock::now() >= deadline);
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
     s.peer_sends(); // and the loop thread takes over
     CHECK(s.wait_received(1, 5s));
 }
 
+TEST_CASE("io loop: a thread waiting on a flooded socket still stops at its deadline",
+          "[io_loop]") {
+    // Messages for others keep coming, faster than it handles them.
+    leader_setup s;
+    s.handler.busy = 8us;
+    auto& self = netchan::detail::parker::current();
+    self.prepare();
+    auto* source = s.loop.enter();
+    REQUIRE(source != nullptr);
+    std::atomic<bool> stop{false};
+    std::jthread flood([&] {
+        const auto end = std::chrono::steady_clock::now() + 3s;
+        while (!stop.load() && std::chrono::steady_clock::now() < end) {
+            s.peer_sends();
+        }
+    });
+    std::this_thread::sleep_for(5ms);
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + 30ms;
+    CHECK(source->wait(self, &deadline) == value_source::waited::timed_out);
+    const auto took = std::chrono::steady_clock::now() - start;
+    stop = true;
+    CHECK(took < 1s);
+}
+
 TEST_CASE("io loop: stopping the loop ends the waits on its socket", "[io_loop]") {
     leader_setup s;
-    auto waiter = std::async(std::launch::async, [&s] {
+    std::atomic<bool> waiting{false};
+    auto waiter = std::async(std::launch::async, [&] {
         auto& self = netchan::detail::parker::current();
         self.prepare();
         auto* source = s.loop.enter();
-        return source == nullptr ? netchan::detail::value_source::waited::gave_up
-                                 : source->wait(self, nullptr);
+        waiting = true;
+        return source == nullptr ? value_source::waited::gave_up : source->wait(self, nullptr);
     });
+    while (!waiting.load()) {
+        std::this_thread::sleep_for(1ms);
+    }
     std::this_thread::sleep_for(20ms);
     s.loop.stop();
     REQUIRE(waiter.wait_for(5s) == std::future_status::ready);
-    CHECK(waiter.get() == netchan::detail::value_source::waited::gave_up);
+    CHECK(waiter.get() == value_source::waited::gave_up);
     CHECK(s.loop.enter() == nullptr);
 }

@@ -29,20 +29,24 @@ struct test_fd {
 TEST_CASE("parker: a thread waiting on a descriptor is woken by an unpark", "[parker]") {
     test_fd fd;
     parker& self = parker::current();
+    REQUIRE(self.pollable());
     self.prepare();
     std::jthread waker([&self] {
         std::this_thread::sleep_for(20ms);
         self.unpark();
     });
     const int fds[] = {fd.fd};
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + 5s;
     CHECK(self.park_or_poll(fds, &deadline) == parker::woke::unparked);
     CHECK(self.unparked());
+    CHECK(std::chrono::steady_clock::now() - start < 2s); // woken, not timed out
 }
 
 TEST_CASE("parker: a readable descriptor ends the wait and leaves the slot empty", "[parker]") {
     test_fd fd;
     parker& self = parker::current();
+    REQUIRE(self.pollable());
     self.prepare();
     std::jthread signaller([&fd] {
         std::this_thread::sleep_for(20ms);
@@ -60,6 +64,7 @@ TEST_CASE("parker: a readable descriptor ends the wait and leaves the slot empty
 TEST_CASE("parker: a wait on a descriptor ends at its deadline", "[parker]") {
     test_fd fd;
     parker& self = parker::current();
+    REQUIRE(self.pollable());
     self.prepare();
     const int fds[] = {fd.fd};
     const auto start = std::chrono::steady_clock::now();
@@ -74,7 +79,9 @@ TEST_CASE("parker: unparks racing with waits on a descriptor are never lost", "[
     // must always see it, and a stale wake-up must not end a later round early.
     test_fd fd;
     parker& self = parker::current();
+    REQUIRE(self.pollable());
     const int fds[] = {fd.fd};
+    const auto start = std::chrono::steady_clock::now();
     for (int round = 0; round < 2000; ++round) {
         self.prepare();
         auto unparked = std::async(std::launch::async, [&self] { self.unpark(); });
@@ -82,6 +89,7 @@ TEST_CASE("parker: unparks racing with waits on a descriptor are never lost", "[
         REQUIRE(self.park_or_poll(fds, &deadline) == parker::woke::unparked);
         unparked.wait();
     }
+    CHECK(std::chrono::steady_clock::now() - start < 30s); // no round waited for its deadline
     self.prepare();
     const auto soon = std::chrono::steady_clock::now() + 5ms;
     CHECK(self.park_or_poll(fds, &soon) == parker::woke::timed_out);

@@ -41,9 +41,13 @@ public:
     /// What park_or_poll() returned for.
     enum class woke : std::uint8_t { unparked, fd_ready, timed_out };
 
+    /// Returns whether park_or_poll() can be used: it needs an eventfd (made on first use).
+    bool pollable() noexcept;
+
     /// Blocks until unparked, one of `fds` is readable (at most 3), or the deadline (if any)
     /// passes: the owner waits for its peer and for a socket at once. Unlike park(), a return
     /// for a file descriptor or the deadline leaves the slot empty, as before the call.
+    /// @pre pollable()
     woke park_or_poll(std::span<const int> fds,
                       const std::chrono::steady_clock::time_point* deadline) noexcept;
 
@@ -60,7 +64,7 @@ private:
     bool spin() noexcept;
 
     std::atomic<std::uint32_t> state_{empty};
-    int wake_fd_ = -1; // an eventfd, made by the first park_or_poll(); the owner's
+    int wake_fd_ = -1; // an eventfd, made by the first pollable(); the owner's
 };
 
 } // namespace netchan::detail
