@@ -370,6 +370,11 @@ public:
 
     void on_tick() override {
         const auto now = std::chrono::steady_clock::now();
+        for (auto& [lid, l] : links_) {
+            if (l.exp->d == dir::recv) {
+                ack(l); // a remainder below a quarter window
+            }
+        }
         if (now - last_beat_ >= options_.heartbeat_interval) {
             last_beat_ = now;
             std::map<std::string, wire::heartbeat> beats;
@@ -591,6 +596,7 @@ private:
         }
         l->peer_closed = true;
         l->end = m.end;
+        ack(*l); // the importer may be draining
         check_sink_done(*l->exp);
     }
 
@@ -614,7 +620,9 @@ private:
                 continue;
             }
             link_state& l = it->second;
-            if (l.exp->d == dir::send) {
+            if (l.exp->d == dir::recv) {
+                ack(l); // the remainder, for an importer draining (or to say we are here)
+            } else {
                 l.exp->stats.redelivered += internal::resend_lost(
                     l, m.received[i], std::chrono::steady_clock::now(),
                     options_.heartbeat_interval / 2,
@@ -826,16 +834,24 @@ private:
         check_sink_done(e);
     }
 
+    // Acks in steps of a quarter window: fewer frames (and wake-ups of the importer), and the
+    // sender never waits long. A small window is acked as soon as everything is consumed;
+    // smaller remainders go with the tick, the importer's close and its heartbeats.
     void send_acks(export_entry& e) {
         for (auto lid : e.links) {
             auto& l = links_.at(lid);
-            // Ack in steps of a quarter window: fewer frames, and the sender never waits long.
-            if (l.consumed > l.ack_sent &&
-                (l.consumed - l.ack_sent >= std::max<std::uint64_t>(1, l.window / 4) ||
-                 l.consumed == l.expected)) {
-                l.ack_sent = l.consumed;
-                send_to(l.peer, wire::encode(wire::ack{lid, l.consumed, l.window}));
+            if (internal::worth_reporting(l.consumed - l.ack_sent, l.window,
+                                          l.expected - l.consumed)) {
+                ack(l);
             }
+        }
+    }
+
+    // Acks what is consumed on `l`, if news.
+    void ack(link_state& l) {
+        if (l.consumed > l.ack_sent) {
+            l.ack_sent = l.consumed;
+            send_to(l.peer, wire::encode(wire::ack{l.id, l.consumed, l.window}));
         }
     }
 

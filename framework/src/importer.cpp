@@ -250,6 +250,11 @@ public:
     }
 
     bool drain(std::chrono::milliseconds timeout) override {
+        // A heartbeat now: the exporter answers it with what it has not acknowledged yet.
+        loop_.call([&] {
+            last_beat_ = {};
+            watch_exporter(std::chrono::steady_clock::now());
+        });
         return loop_.wait_until(
             [&] {
                 for (auto& [id, l] : links_) {

@@ -5,9 +5,9 @@
 //               (netchan::encode) per message. Buffering: netchan's import credit and exported
 //               channel hold --credit values (default 4096); the baseline's high-water marks
 //               100,000 messages on each side.
-//   latency     round trip over two channels (request one way, reply the other), tcp, at the
-//               default import credit (64) and at --credit; baseline: raw zmq ping-pong over
-//               two PUSH/PULL pairs.
+//   latency     round trip over two channels (request one way, reply the other), tcp: exporters
+//               sending, at the default import credit (64) and at --credit, and importers
+//               sending into recv exports; baseline: raw zmq ping-pong over two PUSH/PULL pairs.
 //   fastpath    a same-process import of a tcp export (the exported channel itself), of a send
 //               and of a recv export, against a bare chan<int64>(1024).
 //   scale       1000 exports and 8 importers of one of them: fds, resident memory and threads per
@@ -337,18 +337,33 @@ constexpr int warmup_trips = 1000;
 
 constexpr std::size_t default_credit = 64; // importer::import_chan's
 
-percentiles netchan_latency(int trips, std::size_t credit) {
+// Who sends the values: exporters (to importers receiving) or importers (into recv exports).
+enum class senders { exporters, importers };
+
+percentiles netchan_latency(int trips, std::size_t credit, senders who) {
     const stall_guard guard("netchan latency");
     netchan::exporter side_a("tcp://127.0.0.1:*");
     netchan::exporter side_b("tcp://127.0.0.1:*");
-    netchan::chan<std::int64_t> requests(credit);
-    netchan::chan<std::int64_t> replies(credit);
-    side_a.export_chan("requests", requests, netchan::dir::send);
-    side_b.export_chan("replies", replies, netchan::dir::send);
-    netchan::importer b_imports(side_a.endpoint(), wire_only());
     netchan::importer a_imports(side_b.endpoint(), wire_only());
-    auto requests_in = b_imports.import_chan<std::int64_t>("requests", netchan::dir::recv, credit);
-    auto replies_in = a_imports.import_chan<std::int64_t>("replies", netchan::dir::recv, credit);
+    netchan::importer b_imports(side_a.endpoint(), wire_only());
+    // requests: a -> b; replies: b -> a.
+    netchan::chan<std::int64_t> requests, requests_in, replies, replies_in;
+    if (who == senders::exporters) {
+        requests = netchan::chan<std::int64_t>(credit);
+        replies = netchan::chan<std::int64_t>(credit);
+        side_a.export_chan("requests", requests, netchan::dir::send);
+        side_b.export_chan("replies", replies, netchan::dir::send);
+        requests_in = b_imports.import_chan<std::int64_t>("requests", netchan::dir::recv, credit);
+        replies_in = a_imports.import_chan<std::int64_t>("replies", netchan::dir::recv, credit);
+    } else {
+        requests_in = netchan::chan<std::int64_t>(credit);
+        replies_in = netchan::chan<std::int64_t>(credit);
+        side_b.export_chan("requests", requests_in, netchan::dir::recv,
+                           {.close_when_importers_done = true});
+        side_a.export_chan("replies", replies_in, netchan::dir::recv);
+        requests = a_imports.import_chan<std::int64_t>("requests", netchan::dir::send, credit);
+        replies = b_imports.import_chan<std::int64_t>("replies", netchan::dir::send, credit);
+    }
 
     std::vector<double> us;
     us.reserve(static_cast<std::size_t>(trips));
@@ -425,28 +440,41 @@ void run_latency(int runs, std::size_t credit) {
     constexpr int trips = 10000;
     std::printf("== latency: int64 round trip over two channels, tcp, %d trips after %d warm-up, "
                 "median of %d\n   netchan: import credit and exported channels of %zu (the "
-                "default) and of %zu\n",
+                "default) and of %zu; exporters send, or importers send into recv exports\n",
                 trips, warmup_trips, runs, default_credit, credit);
-    // Per credit, then the baseline: p50 and p99 of each run.
-    std::vector<double> p50[3], p99[3];
+    struct variant {
+        std::string label;
+        std::size_t credit;
+        senders who;
+    };
+    const variant variants[] = {
+        {"credit " + std::to_string(default_credit), default_credit, senders::exporters},
+        {"credit " + std::to_string(credit), credit, senders::exporters},
+        {"importers send", default_credit, senders::importers}};
+    constexpr std::size_t n = std::size(variants);
+    // Per variant, then the baseline: p50 and p99 of each run.
+    std::vector<double> p50[n + 1], p99[n + 1];
     for (int r = 0; r < runs; ++r) {
-        const percentiles got[3] = {
-            run_side("netchan") ? netchan_latency(trips, default_credit) : percentiles{},
-            run_side("netchan") ? netchan_latency(trips, credit) : percentiles{},
-            run_side("zmq") ? zmq_latency(trips) : percentiles{}};
-        for (int k = 0; k < 3; ++k) {
-            p50[k].push_back(got[k].p50);
-            p99[k].push_back(got[k].p99);
+        for (std::size_t k = 0; k <= n; ++k) {
+            const bool ours = k < n;
+            if (!run_side(ours ? "netchan" : "zmq")) {
+                continue;
+            }
+            const auto got = ours ? netchan_latency(trips, variants[k].credit, variants[k].who)
+                                  : zmq_latency(trips);
+            p50[k].push_back(got.p50);
+            p99[k].push_back(got.p99);
         }
     }
-    std::printf("%-18s %14s %14s %8s\n", "", "netchan us", "zmq us", "ratio");
-    const std::size_t credits[2] = {default_credit, credit};
-    for (int k = 0; k < 2; ++k) {
+    const auto median_of = [](std::vector<double>& v) { return v.empty() ? 0.0 : median(v); };
+    std::printf("%-20s %14s %14s %8s\n", "", "netchan us", "zmq us", "ratio");
+    for (std::size_t k = 0; k < n; ++k) {
         for (auto [name, figures] : {std::pair{"p50", p50}, std::pair{"p99", p99}}) {
-            const std::string label = std::string(name) + ", credit " + std::to_string(credits[k]);
-            std::printf("%-18s %14.1f %14.1f %8s\n", label.c_str(), median(figures[k]),
-                        median(figures[2]),
-                        ratio_text(median(figures[k]), median(figures[2])).c_str());
+            const std::string label = std::string(name) + ", " + variants[k].label;
+            const double ours = median_of(figures[k]);
+            const double base = median_of(figures[n]);
+            std::printf("%-20s %14.1f %14.1f %8s\n", label.c_str(), ours, base,
+                        ratio_text(ours, base).c_str());
         }
     }
     std::printf("\n");
