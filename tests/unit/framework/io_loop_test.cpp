@@ -24,23 +24,42 @@ struct counting_handler final : io_loop::handler {
     void on_tick() override {}
 };
 
-// A loop on a DEALER connected to a PAIR-like echo peer (a DEALER that sends back what it
-// gets), over inproc. Ticks are far apart, so that a tick cannot hide a lost wake-up.
-struct echo_setup {
-    inline static std::atomic<int> next_id{0};
-    std::string endpoint = "inproc://io-loop-test-" + std::to_string(next_id.fetch_add(1));
+// A loop on a DEALER connected over inproc to a peer DEALER, its messages going to an H.
+// Ticks are far apart, so that a tick cannot hide a lost wake-up.
+std::atomic<int> next_endpoint{0};
+
+template <class H>
+struct loop_setup {
+    std::string endpoint = "inproc://io-loop-test-" + std::to_string(next_endpoint.fetch_add(1));
     zmq::socket_t peer =
         netchan::make_socket(netchan::internal::context(), zmq::socket_type::dealer, 0ms);
-    counting_handler handler;
+    H handler;
     io_loop loop;
+
+    loop_setup() { netchan::bind(peer, endpoint); }
+
+    void start() {
+        auto own =
+            netchan::make_socket(netchan::internal::context(), zmq::socket_type::dealer, 0ms);
+        netchan::connect(own, endpoint);
+        loop.start(std::move(own), handler, 10s, "test-loop");
+    }
+
+    bool wait_received(int n, std::chrono::milliseconds limit) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (handler.received.load() < n && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(1ms);
+        }
+        return handler.received.load() == n;
+    }
+};
+
+// The peer sends back what it gets.
+struct echo_setup : loop_setup<counting_handler> {
     std::atomic<bool> stop_echo{false};
     std::jthread echo;
 
     echo_setup() {
-        netchan::bind(peer, endpoint);
-        auto own =
-            netchan::make_socket(netchan::internal::context(), zmq::socket_type::dealer, 0ms);
-        netchan::connect(own, endpoint);
         peer.set(zmq::sockopt::rcvtimeo, 10);
         echo = std::jthread([this] {
             zmq::message_t m;
@@ -50,7 +69,7 @@ struct echo_setup {
                 }
             }
         });
-        loop.start(std::move(own), handler, 10s, "test-loop");
+        start();
     }
 
     ~echo_setup() {
@@ -63,14 +82,6 @@ struct echo_setup {
         static const std::byte payload[4] = {};
         const std::span<const std::byte> part(payload);
         loop.send(std::span(&part, 1));
-    }
-
-    bool wait_received(int n, std::chrono::milliseconds limit) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        while (handler.received.load() < n && std::chrono::steady_clock::now() < deadline) {
-            std::this_thread::sleep_for(1ms);
-        }
-        return handler.received.load() == n;
     }
 };
 
@@ -164,34 +175,14 @@ struct waking_handler final : io_loop::handler {
     }
 };
 
-// A loop on a DEALER, and the peer that sends to it, over inproc. Ticks are far apart, so
-// that a tick cannot hide a lost wake-up.
-struct leader_setup {
-    inline static std::atomic<int> next_id{0};
-    std::string endpoint = "inproc://io-loop-leader-" + std::to_string(next_id.fetch_add(1));
-    zmq::socket_t peer =
-        netchan::make_socket(netchan::internal::context(), zmq::socket_type::dealer, 0ms);
-    waking_handler handler;
-    io_loop loop;
-
+// The peer sends when told.
+struct leader_setup : loop_setup<waking_handler> {
     leader_setup() {
-        netchan::bind(peer, endpoint);
-        auto own =
-            netchan::make_socket(netchan::internal::context(), zmq::socket_type::dealer, 0ms);
-        netchan::connect(own, endpoint);
-        loop.start(std::move(own), handler, 10s, "test-loop");
+        start();
         std::this_thread::sleep_for(20ms); // the loop has gone idle
     }
 
     void peer_sends() { (void)peer.send(zmq::str_buffer("x"), zmq::send_flags::none); }
-
-    bool wait_received(int n, std::chrono::milliseconds limit) {
-        const auto deadline = std::chrono::steady_clock::now() + limit;
-        while (handler.received.load() < n && std::chrono::steady_clock::now() < deadline) {
-            std::this_thread::sleep_for(1ms);
-        }
-        return handler.received.load() == n;
-    }
 };
 
 } // namespace
