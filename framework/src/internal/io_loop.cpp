@@ -86,10 +86,9 @@ std::int64_t io_loop::now_ns() noexcept {
         .count();
 }
 
-bool io_loop::try_run_here(std::function<void()>& fn) {
-    // A holder posting to itself queues: the work runs after what it is doing now.
-    if (holds_lock() || now_ns() - idle_since_ns_.load(std::memory_order_relaxed) < stream_gap_ns ||
-        !run_mu_.try_lock()) {
+template <class Work>
+bool io_loop::run_if_idle(Work&& work) {
+    if (!run_mu_.try_lock()) {
         return false;
     }
     std::unique_lock run_lock(run_mu_, std::adopt_lock);
@@ -97,22 +96,33 @@ bool io_loop::try_run_here(std::function<void()>& fn) {
         return false; // not started, or the loop ended
     }
     holder_.store(std::this_thread::get_id());
-    run_posted();     // what was posted before fn goes first
-    run_guarded(fn);  // what it posts goes to the loop thread, which the post wakes
-    bool more = true; // after a throw, let the loop look again
-    try {
-        // The sends may have taken in the command that says a message arrived, and with it
-        // ZMQ_FD's signal: the loop thread is woken to receive it.
-        more = readable();
-    } catch (...) {
-    }
-    idle_since_ns_.store(now_ns(), std::memory_order_relaxed);
+    const bool wake_loop = work();
     holder_.store(std::thread::id{});
     run_lock.unlock();
-    if (more) {
+    if (wake_loop) {
         wake();
     }
     return true;
+}
+
+bool io_loop::try_run_here(std::function<void()>& fn) {
+    // A holder posting to itself queues: the work runs after what it is doing now.
+    if (holds_lock() || now_ns() - idle_since_ns_.load(std::memory_order_relaxed) < stream_gap_ns) {
+        return false;
+    }
+    return run_if_idle([&] {
+        run_posted();     // what was posted before fn goes first
+        run_guarded(fn);  // what it posts goes to the loop thread, which the post wakes
+        bool more = true; // after a throw, let the loop look again
+        try {
+            // The sends may have taken in the command that says a message arrived, and with
+            // it ZMQ_FD's signal: the loop thread is woken to receive it.
+            more = readable();
+        } catch (...) {
+        }
+        idle_since_ns_.store(now_ns(), std::memory_order_relaxed);
+        return more;
+    });
 }
 
 void io_loop::post(std::function<void()> fn) {
@@ -187,38 +197,24 @@ void io_loop::leave() noexcept {
 }
 
 bool io_loop::try_lead(bool& more) noexcept {
-    if (!run_mu_.try_lock()) {
-        return false;
-    }
-    std::unique_lock run_lock(run_mu_, std::adopt_lock);
-    if (!socket_) {
-        return false;
-    }
-    holder_.store(std::this_thread::get_id());
-    leading_ = true;
     bool led = true;
-    try {
-        run_posted();
-        const bool full_batch = drain(*handler_);
-        run_posted(); // what handling posted (an acknowledgement): post() left it to us
-        // Last: the posted work may have sent, and taken in ZMQ_FD's news with it.
-        more = full_batch || readable();
-    } catch (...) {
-        led = false; // the context ended, or a handler bug: the loop thread deals with it
-    }
-    leading_ = false;
-    bool posted_more = false; // by the work just run
-    {
+    const bool ran = run_if_idle([&] {
+        leading_ = true;
+        try {
+            run_posted();
+            const bool full_batch = drain(*handler_);
+            run_posted(); // what handling posted (an acknowledgement): post() left it to us
+            // Last: the posted work may have sent, and taken in ZMQ_FD's news with it.
+            more = full_batch || readable();
+        } catch (...) {
+            led = false; // the context ended, or a handler bug: the loop thread deals with it
+        }
+        leading_ = false;
+        // idle_since_ns_ stays: a receiver is no stream of sends (try_run_here)
         std::lock_guard lock(mu_);
-        posted_more = !posted_.empty();
-    }
-    // idle_since_ns_ stays: a receiver is no stream of sends (try_run_here)
-    holder_.store(std::thread::id{});
-    run_lock.unlock();
-    if (!led || posted_more) {
-        wake();
-    }
-    return led;
+        return !led || !posted_.empty(); // the loop thread runs what the work posted
+    });
+    return ran && led;
 }
 
 detail::value_source::waited

@@ -106,6 +106,11 @@ private:
     /// Whether the socket has a message: also takes in the commands ZeroMQ queued for it,
     /// after which ZMQ_FD signals only new ones. So the loop may wait on ZMQ_FD right after.
     bool readable();
+    /// Runs `work` under the loop lock on this thread if the loop is idle (started, not ended,
+    /// the lock free), then wakes the loop thread if `work` returned true. Returns false if the
+    /// loop was not idle.
+    template <class Work>
+    bool run_if_idle(Work&& work);
     /// Runs `fn` on this thread if the loop is idle; returns false (fn untouched) if it is not.
     bool try_run_here(std::function<void()>& fn);
     /// Runs the posted work and handles what arrived, on this thread, if the loop is idle.
