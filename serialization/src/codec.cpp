@@ -1,6 +1,6 @@
 #include "netchan/codec.hpp"
 
-#include "netchan/error.hpp"
+#include "netchan/decode_error.hpp"
 
 #include <msgpack.hpp>
 

@@ -1,11 +1,11 @@
 #pragma once
 
+#include "netchan/decode_error.hpp"
 #include "netchan/detail/byte_writer.hpp"
 #include "netchan/detail/encoder.hpp"
 #include "netchan/detail/enum_adaptor.hpp"
 #include "netchan/detail/frame.hpp"
 #include "netchan/detail/shape.hpp"
-#include "netchan/error.hpp"
 #include "netchan/netchan_struct.hpp"
 #include "netchan/type_name.hpp"
 

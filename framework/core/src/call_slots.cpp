@@ -1,4 +1,4 @@
-#include "internal/call_slots.hpp"
+#include "call_slots.hpp"
 
 #include "netchan/detail/chan_core.hpp"
 

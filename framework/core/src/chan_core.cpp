@@ -2,7 +2,7 @@
 
 #include "netchan/error.hpp"
 
-#include "internal/call_slots.hpp"
+#include "call_slots.hpp"
 
 #include <algorithm>
 #include <array>
