@@ -1,8 +1,9 @@
 #include "netchan/directory_server.hpp"
 
+#include "netchan/internal/io_loop.hpp"
+
 #include "internal/directory_protocol.hpp"
 #include "internal/directory_store.hpp"
-#include "internal/io_loop.hpp"
 
 #include <algorithm>
 #include <array>

@@ -2,9 +2,9 @@
 
 #include "netchan/directory_endpoints.hpp"
 #include "netchan/directory_registrar.hpp"
+#include "netchan/internal/io_loop.hpp"
 
 #include "internal/consumption.hpp"
-#include "internal/io_loop.hpp"
 #include "internal/registry.hpp"
 #include "internal/sent_values.hpp"
 

@@ -1,10 +1,11 @@
 #include "netchan/importer.hpp"
 
+#include "netchan/internal/io_loop.hpp"
+
 #include "internal/consumption.hpp"
 #include "internal/directory_importer.hpp"
 #include "internal/import_connection.hpp"
 #include "internal/import_group.hpp"
-#include "internal/io_loop.hpp"
 #include "internal/registry.hpp"
 #include "internal/sent_values.hpp"
 

@@ -1,3 +1,4 @@
+#include "netchan/internal/wire.hpp"
 #include "netchan/netchan_struct.hpp"
 #include "netchan/select.hpp"
 #include "netchan/zmq_socket.hpp"

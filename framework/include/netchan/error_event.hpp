@@ -1,13 +1,10 @@
 #pragma once
 
-#include "netchan/wire.hpp"
+#include "netchan/errc.hpp"
 
 #include <string>
 
 namespace netchan {
-
-/// Why something went wrong on a link; the codes are the wire protocol's.
-using errc = wire::errc;
 
 /// An asynchronous failure of a network channel, delivered on an exporter's or importer's
 /// errors() channel instead of being thrown across threads.

@@ -1,8 +1,7 @@
 #include "internal/directory_link.hpp"
 
 #include "netchan/directory_error.hpp"
-
-#include "internal/io_loop.hpp"
+#include "netchan/internal/io_loop.hpp"
 
 #include <atomic>
 #include <thread>

@@ -2,6 +2,7 @@
 
 #include "netchan/detail/port.hpp"
 #include "netchan/dir.hpp"
+#include "netchan/internal/wire.hpp"
 
 #include <atomic>
 #include <cstdint>

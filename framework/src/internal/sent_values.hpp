@@ -1,6 +1,6 @@
 #pragma once
 
-#include "netchan/wire.hpp"
+#include "netchan/internal/wire.hpp"
 
 #include <algorithm>
 #include <chrono>

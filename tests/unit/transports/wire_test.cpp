@@ -1,4 +1,4 @@
-#include "netchan/wire.hpp"
+#include "netchan/internal/wire.hpp"
 
 #include <catch2/catch.hpp>
 #include <msgpack.hpp>

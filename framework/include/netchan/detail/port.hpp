@@ -2,9 +2,9 @@
 
 #include "netchan/chan.hpp"
 #include "netchan/codec.hpp"
+#include "netchan/detail/value_batch.hpp"
 #include "netchan/encoded.hpp"
 #include "netchan/select.hpp"
-#include "netchan/wire.hpp"
 
 #include <cstddef>
 #include <deque>
@@ -36,7 +36,7 @@ public:
     /// Blocks until a value can be taken from the channel or `stop` is closed; then takes it and
     /// up to `max - 1` more that are ready now, appending them to `out`. Returns false once the
     /// channel is closed and drained, or stop was closed.
-    virtual bool take(wire::value_batch& out, std::size_t max, chan<bool>& stop) = 0;
+    virtual bool take(value_batch& out, std::size_t max, chan<bool>& stop) = 0;
 
     /// What take_ready() found.
     struct taken {
@@ -45,7 +45,7 @@ public:
     };
 
     /// Takes up to `max` values that are ready now, without blocking, appending them to `out`.
-    virtual taken take_ready(wire::value_batch& out, std::size_t max) = 0;
+    virtual taken take_ready(value_batch& out, std::size_t max) = 0;
 
     /// Decodes one value; throws decode_error. The value waits inside the port for deliver().
     virtual void decode_one(std::span<const std::byte> bytes) = 0;
@@ -69,7 +69,7 @@ public:
 /// How a port encodes and decodes a T: with the codec, or as is for values already encoded.
 template <class T>
 struct port_codec {
-    static void add(wire::value_batch& out, const T& v) { out.add(v); }
+    static void add(value_batch& out, const T& v) { out.add(v); }
     static T decode(std::span<const std::byte> bytes, const std::string&,
                     const decode_limits& limits) {
         return netchan::decode<T>(bytes, limits);
@@ -78,7 +78,7 @@ struct port_codec {
 
 template <>
 struct port_codec<encoded> {
-    static void add(wire::value_batch& out, const encoded& v) { out.add_encoded(v.bytes); }
+    static void add(value_batch& out, const encoded& v) { out.add_encoded(v.bytes); }
     static encoded decode(std::span<const std::byte> bytes, const std::string& type,
                           const decode_limits& limits) {
         return decode_encoded(bytes, type, limits);
@@ -100,7 +100,7 @@ public:
     chan_core& core() const noexcept override { return ch_.state(); }
     std::shared_ptr<void> handle() const override { return std::make_shared<chan<T>>(ch_); }
 
-    bool take(wire::value_batch& out, std::size_t max, chan<bool>& stop) override {
+    bool take(value_batch& out, std::size_t max, chan<bool>& stop) override {
         std::optional<T> first;
         bool stopped = false;
         select(on_recv(ch_, [&](std::optional<T> v) { first = std::move(v); }),
@@ -119,7 +119,7 @@ public:
         return true;
     }
 
-    taken take_ready(wire::value_batch& out, std::size_t max) override {
+    taken take_ready(value_batch& out, std::size_t max) override {
         taken t;
         while (t.count < max) {
             // Closed is checked first: after close no value can arrive, so closed-then-empty

@@ -1,4 +1,4 @@
-#include "internal/io_loop.hpp"
+#include "netchan/internal/io_loop.hpp"
 
 #include <catch2/catch.hpp>
 

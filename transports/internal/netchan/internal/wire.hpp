@@ -1,6 +1,8 @@
 #pragma once
 
 #include "netchan/codec.hpp"
+#include "netchan/detail/value_batch.hpp"
+#include "netchan/errc.hpp"
 #include "netchan/error.hpp"
 
 #include <cstddef>
@@ -29,22 +31,6 @@ enum class kind : std::uint8_t {
     heartbeat = 8,  ///< either way: still alive
     error = 9,      ///< either way: a frame could not be used
 };
-
-/// Error codes carried by refused and error frames; never renumbered.
-enum class errc : std::uint8_t {
-    unknown_channel = 1,
-    type_mismatch = 2,
-    wrong_direction = 3,
-    bad_frame = 4,
-    version_mismatch = 5,
-    frame_too_large = 6,
-    unknown_link = 7,
-    bad_value = 8,
-    peer_lost = 9,
-};
-
-/// Returns a short name for `e`, e.g. "type_mismatch".
-const char* to_string(errc e) noexcept;
 
 /// Direction of an export, from the exporter's side: `send` means the exporter sends.
 enum class direction : std::uint8_t { send = 0, recv = 1 };
@@ -128,47 +114,8 @@ std::vector<std::byte> encode(const hangup& m);
 std::vector<std::byte> encode(const heartbeat& m);
 std::vector<std::byte> encode(const error& m);
 
-/// Encoded values ready for DATA frames: each value as a bin object holding its encoding.
-/// Thread-compatible: const members may run concurrently; mutation needs external sync.
-class value_batch {
-public:
-    /// Appends `v` (encoded with netchan::encode_into) as one bin object.
-    template <class T>
-    void add(const T& v) {
-        const std::size_t start = bytes_.size();
-        bytes_.resize(start + bin_header);
-        encode_into(v, bytes_);
-        patch_bin_header(start);
-        ends_.push_back(bytes_.size());
-    }
-
-    /// Appends an already encoded value as one bin object.
-    void add_encoded(std::span<const std::byte> encoded);
-
-    std::size_t size() const noexcept { return ends_.size(); }
-    bool empty() const noexcept { return ends_.empty(); }
-    void clear() noexcept {
-        bytes_.clear();
-        ends_.clear();
-    }
-
-    /// Returns the bin objects of values [first, last) as contiguous bytes.
-    std::span<const std::byte> range(std::size_t first, std::size_t last) const noexcept;
-
-    /// Moves values [first, size()) into `to` (appending) and drops them here.
-    void move_tail(std::size_t first, value_batch& to);
-
-    /// Moves values [0, n) into `to` (appending) and drops them here, keeping this batch's
-    /// buffers for the values still to come.
-    void move_front(std::size_t n, value_batch& to);
-
-private:
-    static constexpr std::size_t bin_header = 5; // bin32: 0xc6 + 4-byte length
-    void patch_bin_header(std::size_t start);
-
-    std::vector<std::byte> bytes_;
-    std::vector<std::size_t> ends_; // end offset of each value's bin object
-};
+/// Encoded values ready for DATA frames (defined in serialization, which owns encodings).
+using value_batch = detail::value_batch;
 
 /// Returns the DATA frame for values [first, last) of `batch`, numbered from `first_seq`.
 std::vector<std::byte> encode_data(std::uint64_t link, std::uint64_t first_seq,
