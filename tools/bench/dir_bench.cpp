@@ -12,7 +12,6 @@
 #include "netchan/directory_server.hpp"
 #include "netchan/zmq_socket.hpp"
 
-#include "internal/directory_protocol.hpp"
 #include <msgpack.hpp>
 #include <zmq.hpp>
 
@@ -31,7 +30,6 @@
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-namespace proto = netchan::internal::dirproto;
 
 [[noreturn]] void fail(const std::string& what) {
     std::fprintf(stderr, "dir_bench: %s\n", what.c_str());
@@ -60,6 +58,36 @@ netchan::directory_entry entry_of(int i) {
     e.endpoints = {"tcp://10.0.0." + std::to_string(i % 250 + 1) + ":" +
                    std::to_string(20000 + i % 40000)};
     return e;
+}
+
+// A RESOLVE request (docs/directory.md section 3): [version 1, kind 4, req_id, name], packed with
+// msgpack directly, as a client in any language would.
+std::vector<std::byte> resolve_request(std::uint64_t req_id, const std::string& name) {
+    msgpack::sbuffer buf;
+    msgpack::packer<msgpack::sbuffer> pk(buf);
+    pk.pack_array(4);
+    pk.pack_uint8(1);
+    pk.pack_uint8(4);
+    pk.pack_uint64(req_id);
+    pk.pack(name);
+    const auto* p = reinterpret_cast<const std::byte*>(buf.data());
+    return {p, p + buf.size()};
+}
+
+// The directory's own answer to `request`, as it travels: one frame to a DEALER.
+std::vector<std::byte> reply_of(const std::string& endpoint,
+                                const std::vector<std::byte>& request) {
+    zmq::context_t ctx;
+    auto dealer = netchan::make_socket(ctx, zmq::socket_type::dealer);
+    dealer.set(zmq::sockopt::rcvtimeo, 5000);
+    netchan::connect(dealer, endpoint);
+    dealer.send(zmq::const_buffer(request.data(), request.size()));
+    zmq::message_t m;
+    if (!dealer.recv(m)) {
+        fail("no reply from the directory within 5 s");
+    }
+    const auto* p = static_cast<const std::byte*>(m.data());
+    return {p, p + m.size()};
 }
 
 // The raw baseline: a ROUTER thread answering each REQ request with a fixed reply.
@@ -187,10 +215,9 @@ int main(int argc, char** argv) {
     const double resolve_rate = median(resolve_rates);
 
     // -- baseline: same payload sizes, plain REQ/ROUTER --
-    // The very bytes of a resolve request and of its one-entry answer.
-    const auto listed = client.resolve(name_of(1234));
-    const auto request = proto::encode_resolve(7, name_of(1234));
-    const auto reply = proto::encode_entries(7, listed);
+    // The very bytes of a resolve request and of the directory's one-entry answer.
+    const auto request = resolve_request(7, name_of(1234));
+    const auto reply = reply_of(dir.endpoint(), request);
     std::vector<double> base_rates;
     for (int r = 0; r < runs; ++r) {
         base_rates.push_back(baseline_round_trips(request, reply, per_run));

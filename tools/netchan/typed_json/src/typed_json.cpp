@@ -1,12 +1,8 @@
 #include "netchan/typed_json.hpp"
 
 #include "netchan/codec.hpp"
-#include "netchan/detail/byte_writer.hpp"
-#include "netchan/detail/encoder.hpp"
-#include "netchan/detail/frame.hpp"
-#include "netchan/detail/shape.hpp"
 #include "netchan/error.hpp"
-#include "netchan/netchan_struct.hpp"
+#include "netchan/msgpack_object.hpp"
 #include "netchan/value_type.hpp"
 
 #include <msgpack.hpp>
@@ -459,7 +455,7 @@ private:
                              describe_json(j));
         }
         if (t.kind == value_kind::float64) {
-            detail::write_float(writer_, d);
+            netchan::write_float(writer_, d);
             return;
         }
         // Decimal text names the float nearest to it: 3.4028235e38, the printed form of the
@@ -482,7 +478,7 @@ private:
         } else {
             f = static_cast<float>(d);
         }
-        detail::write_float(writer_, f);
+        netchan::write_float(writer_, f);
     }
 
     void write_str(const std::string& s) {
@@ -635,8 +631,8 @@ private:
         }
     }
 
-    detail::byte_writer writer_;
-    msgpack::packer<detail::byte_writer> packer_;
+    byte_writer writer_;
+    msgpack::packer<byte_writer> packer_;
 };
 
 // -- msgpack -> JSON --------------------------------------------------------------------------
@@ -708,7 +704,7 @@ public:
 private:
     [[noreturn]] static void fail(const value_type& t, const msgpack::object& o,
                                   const std::string& path, const std::string& why = {}) {
-        std::string found = detail::describe(o) + why;
+        std::string found = describe(o) + why;
         if (!path.empty()) {
             found += " at $" + path;
         }
@@ -815,7 +811,7 @@ private:
         }
         json out = json::object();
         for (std::size_t i = 0; i < t.fields.size(); ++i) {
-            const msgpack::object* found = detail::find_field(o, t.fields[i]);
+            const msgpack::object* found = find_field(o, t.fields[i]);
             if (found == nullptr) {
                 fail(t, o, path, " without field " + json_quoted(t.fields[i]));
             }
@@ -855,7 +851,7 @@ std::vector<std::byte> json_line_to_msgpack(const value_type& t, std::string_vie
 
 nlohmann::json msgpack_to_json(const value_type& t, std::span<const std::byte> bytes,
                                const decode_limits& limits) {
-    const detail::frame frame(bytes, limits, t.descriptor());
+    const msgpack_frame frame(bytes, limits, t.descriptor());
     return json_decoder().read(t, frame.root(), "");
 }
 
