@@ -3,7 +3,7 @@
 #include "netchan/directory_error.hpp"
 #include "netchan/select.hpp"
 
-#include "registry.hpp"
+#include "internal/registry.hpp"
 
 #include <algorithm>
 #include <iterator>

@@ -3,8 +3,8 @@
 #include "netchan/directory_client.hpp"
 #include "netchan/importer.hpp"
 
-#include "import_connection.hpp"
-#include "import_group.hpp"
+#include "internal/import_connection.hpp"
+#include "internal/import_group.hpp"
 
 #include <map>
 #include <memory>
