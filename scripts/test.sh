@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Sets up and runs every test: the -Werror build, the ASan+UBSan and TSan builds, and the
-# clang-format gate. This is what CI runs (.ci/run).
+# Sets up and runs every test: the layer check of includes, the -Werror build, the ASan+UBSan
+# and TSan builds, and the clang-format gate. This is what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== layers =="
+scripts/check_layers.sh
+
 scripts/setup.sh dev asan tsan
 
 echo "== format =="
