@@ -368,6 +368,14 @@ public:
         std::visit([&](auto& msg) { handle(peer, msg); }, m);
     }
 
+    void on_failure(const std::string& what) noexcept override {
+        try {
+            report({errc::internal_error, "", "", what});
+        } catch (...) {
+            // Out of memory: io_loop::failures() still counts it.
+        }
+    }
+
     void on_tick() override {
         const auto now = std::chrono::steady_clock::now();
         for (auto& [lid, l] : links_) {

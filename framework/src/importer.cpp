@@ -306,6 +306,14 @@ public:
         std::visit([&](auto& msg) { handle(msg); }, m);
     }
 
+    void on_failure(const std::string& what) noexcept override {
+        try {
+            report({errc::internal_error, "", endpoint_, what});
+        } catch (...) {
+            // Out of memory: io_loop::failures() still counts it.
+        }
+    }
+
     void on_tick() override {
         for (auto& [id, l] : links_) {
             if (l->ended || l->d != dir::recv) {

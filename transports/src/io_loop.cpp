@@ -119,7 +119,9 @@ bool io_loop::try_run_here(std::function<void()>& fn) {
             // it ZMQ_FD's signal: the loop thread is woken to receive it.
             more = readable();
         } catch (...) {
+            // The context ended: the loop thread, woken, ends too.
         }
+        run_checks();
         idle_since_ns_.store(now_ns(), std::memory_order_relaxed);
         return more;
     });
@@ -159,19 +161,58 @@ void io_loop::call(const std::function<void()>& fn) {
     cv.wait(lock, [&] { return done; });
 }
 
+struct io_loop::check {
+    const std::function<bool()>* done = nullptr;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool met = false; // guarded by mu
+};
+
 bool io_loop::wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        bool ok = false;
-        call([&] { ok = done(); });
-        if (ok) {
-            return true;
+    check c;
+    c.done = &done;
+    bool met = false;
+    call([&] {
+        met = done();
+        if (!met) {
+            checks_.push_back(&c);
         }
-        if (std::chrono::steady_clock::now() >= deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    });
+    if (met) {
+        return true;
     }
+    {
+        std::unique_lock lock(c.mu);
+        met = c.cv.wait_for(lock, timeout, [&] { return c.met; });
+    }
+    // Withdrawn under the loop lock: once this returns, no round of work can touch `c`.
+    call([&] {
+        std::erase(checks_, &c);
+        met = met || done();
+    });
+    return met;
+}
+
+void io_loop::run_checks() noexcept {
+    if (checks_.empty()) {
+        return;
+    }
+    std::erase_if(checks_, [this](check* c) {
+        bool met = false;
+        try {
+            met = (*c->done)();
+        } catch (const std::exception& e) {
+            failed(e.what());
+        } catch (...) {
+            failed("unknown exception");
+        }
+        if (met) {
+            std::lock_guard lock(c->mu);
+            c->met = true;
+            c->cv.notify_one();
+        }
+        return met;
+    });
 }
 
 detail::value_source* io_loop::enter() noexcept {
@@ -202,13 +243,20 @@ bool io_loop::try_lead(bool& more) noexcept {
         leading_ = true;
         try {
             run_posted();
-            const bool full_batch = drain(*handler_);
+            const bool full_batch = receive_batch(*handler_);
             run_posted(); // what handling posted (an acknowledgement): post() left it to us
             // Last: the posted work may have sent, and taken in ZMQ_FD's news with it.
             more = full_batch || readable();
+        } catch (const zmq::error_t&) {
+            led = false; // the context ended: the loop thread deals with it
+        } catch (const std::exception& e) {
+            failed(e.what()); // a handler bug: reported, and the loop thread looks again
+            led = false;
         } catch (...) {
-            led = false; // the context ended, or a handler bug: the loop thread deals with it
+            failed("unknown exception");
+            led = false;
         }
+        run_checks();
         leading_ = false;
         // idle_since_ns_ stays: a receiver is no stream of sends (try_run_here)
         std::lock_guard lock(mu_);
@@ -309,11 +357,25 @@ void io_loop::run_guarded(const std::function<void()>& fn) noexcept {
     // A handler bug must not escape, nor drop the work after it (a call() waiting for it).
     try {
         fn();
+    } catch (const std::exception& e) {
+        failed(e.what());
     } catch (...) {
+        failed("unknown exception");
     }
 }
 
-bool io_loop::drain(handler& h) {
+void io_loop::failed(const char* what) noexcept {
+    failures_.fetch_add(1, std::memory_order_relaxed);
+    if (handler_ != nullptr) {
+        try {
+            handler_->on_failure(std::string("netchan: I/O loop work failed: ") + what);
+        } catch (...) {
+            // Out of memory for the message: the count above still says it.
+        }
+    }
+}
+
+bool io_loop::receive_batch(handler& h) {
     // At most a batch per pass, so that posted work and ticks are not starved by a flood.
     for (int i = 0; i < 1024; ++i) {
         parts_.clear();
@@ -384,6 +446,7 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
     for (;;) {
         try {
             run_posted();
+            run_checks();
             {
                 std::lock_guard lock(mu_);
                 if (stopping_) {
@@ -394,7 +457,7 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
                 h.on_tick();
                 next_tick = std::chrono::steady_clock::now() + tick;
             }
-            if (drain(h) || readable()) {
+            if (receive_batch(h) || readable()) {
                 continue; // a batch was not the last: first what is posted, then more
             }
             // Idle: other threads may now run posted work themselves (try_run_here).
@@ -408,8 +471,11 @@ void io_loop::run(handler& h, std::chrono::milliseconds tick) noexcept {
             if (e.num() == ETERM) {
                 break;
             }
+            failed(e.what());
+        } catch (const std::exception& e) {
+            failed(e.what()); // a handler bug must not kill the loop
         } catch (...) {
-            // A handler bug must not kill the loop; handlers report their own errors.
+            failed("unknown exception");
         }
     }
     socket_.close();

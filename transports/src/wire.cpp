@@ -96,7 +96,7 @@ direction to_direction(std::uint8_t v) {
 }
 
 errc to_errc(std::uint8_t v) {
-    if (v < 1 || v > static_cast<std::uint8_t>(errc::peer_lost)) {
+    if (v < 1 || v > static_cast<std::uint8_t>(errc::internal_error)) {
         return errc::bad_frame; // a newer peer's code: keep the message, generalize the code
     }
     return static_cast<errc>(v);
@@ -230,6 +230,8 @@ const char* to_string(errc e) noexcept {
         return "bad_value";
     case errc::peer_lost:
         return "peer_lost";
+    case errc::internal_error:
+        return "internal_error";
     }
     return "unknown";
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <map>
 #include <span>
 #include <string>
@@ -78,6 +79,11 @@ public:
             reply(p, proto::encode_error(e.req_id(), e.code(), e.what()));
         }
         flush_events();
+    }
+
+    // No error stream here: the directory is a daemon, and its operator reads stderr.
+    void on_failure(const std::string& what) noexcept override {
+        std::fprintf(stderr, "%s\n", what.c_str());
     }
 
     void on_tick() override {

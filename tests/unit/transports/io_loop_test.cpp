@@ -20,9 +20,27 @@ namespace {
 // Counts the messages the loop receives.
 struct counting_handler final : io_loop::handler {
     std::atomic<int> received{0};
+    std::atomic<int> failures{0};
+    std::string failure; // the latest; written by the loop lock's holder
     void on_message(std::vector<zmq::message_t>&) override { received.fetch_add(1); }
     void on_tick() override {}
+    void on_failure(const std::string& what) noexcept override {
+        failure = what;
+        failures.fetch_add(1);
+    }
 };
+
+// Waits (bounded) until the loop has gone idle: a post then runs on the posting thread.
+bool wait_idle(const io_loop& loop) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!loop.idle()) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        std::this_thread::yield();
+    }
+    return true;
+}
 
 // A loop on a DEALER connected over inproc to a peer DEALER, its messages going to an H.
 // Ticks are far apart, so that a tick cannot hide a lost wake-up.
@@ -89,7 +107,7 @@ struct echo_setup : loop_setup<counting_handler> {
 
 TEST_CASE("io loop: work posted to an idle loop runs at once on the posting thread", "[io_loop]") {
     echo_setup s;
-    std::this_thread::sleep_for(20ms); // the loop has gone idle
+    REQUIRE(wait_idle(s.loop));
     std::thread::id ran_on;
     s.loop.post([&] { ran_on = std::this_thread::get_id(); });
     CHECK(ran_on == std::this_thread::get_id()); // ran before post() returned
@@ -143,6 +161,31 @@ TEST_CASE("io loop: work that throws does not drop the work posted after it", "[
         std::this_thread::sleep_for(1ms);
     }
     CHECK(ran.load());
+    // Not silent: counted, and told to the handler with the exception's message.
+    CHECK(s.loop.failures() == 1);
+    s.loop.call([&] { CHECK(s.handler.failure.find("a handler bug") != std::string::npos); });
+}
+
+TEST_CASE("io loop: wait_until returns once the loop's work makes the condition true",
+          "[io_loop]") {
+    echo_setup s; // ticks are 10 s apart: only the work itself can end the wait
+    int done = 0; // by the loop lock's holder
+    std::jthread worker([&] {
+        std::this_thread::sleep_for(20ms);
+        s.loop.post([&] { done = 1; });
+    });
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(s.loop.wait_until([&] { return done == 1; }, 5s));
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
+}
+
+TEST_CASE("io loop: wait_until gives up at its timeout", "[io_loop]") {
+    echo_setup s;
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_FALSE(s.loop.wait_until([] { return false; }, 50ms));
+    const auto took = std::chrono::steady_clock::now() - start;
+    CHECK(took >= 50ms);
+    CHECK(took < 2s);
 }
 
 namespace {
@@ -167,6 +210,7 @@ struct waking_handler final : io_loop::handler {
         }
     }
     void on_tick() override {}
+    void on_failure(const std::string&) noexcept override {}
 
     static void spin_for(std::chrono::microseconds d) {
         const auto until = std::chrono::steady_clock::now() + d;
@@ -179,7 +223,7 @@ struct waking_handler final : io_loop::handler {
 struct leader_setup : loop_setup<waking_handler> {
     leader_setup() {
         start();
-        std::this_thread::sleep_for(20ms); // the loop has gone idle
+        REQUIRE(wait_idle(loop));
     }
 
     void peer_sends() { (void)peer.send(zmq::str_buffer("x"), zmq::send_flags::none); }

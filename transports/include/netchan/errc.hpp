@@ -15,6 +15,7 @@ enum class errc : std::uint8_t {
     unknown_link = 7,
     bad_value = 8,
     peer_lost = 9,
+    internal_error = 10,
 };
 
 /// Returns a short name for `e`, e.g. "type_mismatch".

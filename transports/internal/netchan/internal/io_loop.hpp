@@ -9,6 +9,7 @@
 #include <functional>
 #include <mutex>
 #include <span>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -50,6 +51,9 @@ public:
         virtual void on_message(std::vector<zmq::message_t>& parts) = 0;
         /// Called about every `tick` even when idle: timeouts and heartbeats go here.
         virtual void on_tick() = 0;
+        /// A handler call or posted work threw `what`; the loop went on with the next work.
+        /// The handler reports it where its users look (an error stream). Must not throw.
+        virtual void on_failure(const std::string& what) noexcept = 0;
     };
 
     io_loop();
@@ -72,9 +76,15 @@ public:
     /// lock). @threadsafe
     void call(const std::function<void()>& fn);
 
-    /// Evaluates `done` under the loop lock every millisecond until it returns true (returns
-    /// true) or `timeout` passes (returns false). @threadsafe (not under the loop lock)
+    /// Waits until `done` returns true (returns true) or `timeout` passes (returns false).
+    /// `done` runs under the loop lock: once now, then after each round of the loop's work
+    /// (messages handled, posted work run, a tick), so it must only depend on the loop's state.
+    /// @threadsafe (not under the loop lock)
     bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+
+    /// Returns how many handler calls or posted works threw (each also went to on_failure).
+    /// @threadsafe
+    std::uint64_t failures() const noexcept { return failures_.load(std::memory_order_relaxed); }
 
     /// Returns this loop as a source a receiver may wait on (a wait() must follow), or nullptr
     /// when the loop is stopping. @threadsafe
@@ -93,6 +103,13 @@ public:
     /// ZeroMQ refused it (peer unknown or gone).
     bool send(std::span<const std::span<const std::byte>> parts) noexcept;
 
+    /// Returns whether the loop is idle: started, nobody holds the loop lock, and the last work
+    /// ended long enough ago that a post() would run on the posting thread. @threadsafe
+    bool idle() const noexcept {
+        return socket_fd_ >= 0 && holder_.load() == std::thread::id{} &&
+               now_ns() - idle_since_ns_.load(std::memory_order_relaxed) >= stream_gap_ns;
+    }
+
     /// Returns whether the calling thread holds the loop lock (the loop thread, or a thread
     /// running posted work itself).
     bool holds_lock() const noexcept { return holder_.load() == std::this_thread::get_id(); }
@@ -100,9 +117,14 @@ public:
 private:
     void run(handler& h, std::chrono::milliseconds tick) noexcept;
     void run_posted();
-    static void run_guarded(const std::function<void()>& fn) noexcept;
+    void run_guarded(const std::function<void()>& fn) noexcept;
+    /// Counts a failure and tells the handler, if there is one yet.
+    void failed(const char* what) noexcept;
     /// Receives and handles messages until none is ready (returns false) or a batch is done.
-    bool drain(handler& h);
+    bool receive_batch(handler& h);
+    /// Evaluates the conditions of wait_until() callers and wakes those whose came true. By the
+    /// loop lock's holder, at the end of each round of work.
+    void run_checks() noexcept;
     /// Whether the socket has a message: also takes in the commands ZeroMQ queued for it,
     /// after which ZMQ_FD signals only new ones. So the loop may wait on ZMQ_FD right after.
     bool readable();
@@ -150,9 +172,12 @@ private:
     std::mutex mu_;
     std::vector<std::function<void()>> posted_;  // guarded by mu_
     std::vector<std::function<void()>> running_; // by the loop lock's holder: run_posted()
-    std::vector<zmq::message_t> parts_;          // by the loop lock's holder: drain()
-    bool leading_ = false;                       // by the loop lock's holder: in try_lead()
-    bool stopping_ = false;                      // guarded by mu_
+    std::vector<zmq::message_t> parts_;          // by the loop lock's holder: receive_batch()
+    struct check;                                // a wait_until() caller's condition
+    std::vector<check*> checks_;                 // by the loop lock's holder
+    std::atomic<std::uint64_t> failures_{0};
+    bool leading_ = false;  // by the loop lock's holder: in try_lead()
+    bool stopping_ = false; // guarded by mu_
 };
 
 } // namespace netchan::internal
