@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
+#include <thread>
 
 namespace netchan::detail {
 
@@ -74,26 +76,64 @@ std::shared_ptr<void> directory_importer::find_local(const std::string& name,
 std::vector<directory_entry>
 directory_importer::exporters_of(const std::string& name, const std::string& type, dir d) const {
     const auto deadline = clock::now() + options_.import_timeout;
-    for (;;) {
-        auto entries = client_.resolve(name);
+    // Those that fit; when none does, one that does not, for the exporter's refusal (naming
+    // both types, or the direction).
+    auto pick = [&](std::vector<directory_entry> entries) {
         std::erase_if(entries, [](const auto& e) { return e.endpoints.empty(); });
-        if (!entries.empty()) {
-            // Those that fit; when none does, one that does not, for the exporter's refusal
-            // (naming both types, or the direction).
-            std::vector<directory_entry> fitting;
-            std::copy_if(entries.begin(), entries.end(), std::back_inserter(fitting),
-                         [&](const auto& e) { return fits(e, type, d); });
-            if (fitting.empty()) {
-                fitting.push_back(entries.front());
+        std::vector<directory_entry> fitting;
+        std::copy_if(entries.begin(), entries.end(), std::back_inserter(fitting),
+                     [&](const auto& e) { return fits(e, type, d); });
+        if (fitting.empty() && !entries.empty()) {
+            fitting.push_back(entries.front());
+        }
+        return fitting;
+    };
+    if (auto found = pick(client_.resolve(name)); !found.empty()) {
+        return found;
+    }
+    // Not there yet: watch for it to appear. Watching first and resolving again after closes
+    // the gap between the two; a watch that ends (no directory answers it) is made again.
+    std::optional<directory_watch> watch;
+    for (;;) {
+        if (!watch) {
+            try {
+                watch.emplace(client_.watch());
+            } catch (const error&) {
+                // No subscription now: resolve again below, then wait a while for the next try.
             }
-            return fitting;
         }
-        if (clock::now() >= deadline) {
-            throw error("netchan: importing '" + name +
-                        "': no exporter of that name in directory " + endpoint_ + " (waited " +
-                        std::to_string(options_.import_timeout.count()) + " ms)");
+        if (auto found = pick(client_.resolve(name)); !found.empty()) {
+            return found;
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        for (;;) {
+            const auto now = clock::now();
+            if (now >= deadline) {
+                throw error("netchan: importing '" + name +
+                            "': no exporter of that name in directory " + endpoint_ + " (waited " +
+                            std::to_string(options_.import_timeout.count()) + " ms)");
+            }
+            // Without a watch, a wait of a tenth of the timeout (at most 1 s) between resolves.
+            const auto wait =
+                watch ? deadline - now
+                      : std::min<clock::duration>({deadline - now, options_.import_timeout / 10,
+                                                   std::chrono::seconds(1)});
+            std::optional<directory_event> ev;
+            if (watch) {
+                ev = watch->events().recv_for(wait);
+                if (!ev && watch->events().closed()) {
+                    watch.reset(); // the subscription ended: make another, resolve again
+                    break;
+                }
+            } else {
+                std::this_thread::sleep_for(wait);
+                break;
+            }
+            if (ev && ev->entry.name == name && ev->what != directory_event::kind::gone) {
+                if (auto found = pick({ev->entry}); !found.empty()) {
+                    return pick(client_.resolve(name)); // every exporter known by now
+                }
+            }
+        }
     }
 }
 
@@ -162,7 +202,11 @@ void directory_importer::add(const std::string& name, const port_factory& make_p
     }
     group->release();
     if (!group->attached()) {
-        throw error(failures.front());
+        // Every attach failed, or the exporter hung up the import as soon as it was made.
+        throw error(failures.empty() ? "netchan: importing '" + name + "': the exporter at " +
+                                           entries.front().endpoints.front() +
+                                           " ended the import as soon as it was made"
+                                     : failures.front());
     }
     for (const auto& f : failures) { // the follower tries them again
         (void)errors_.try_send(error_event{errc::peer_lost, name, endpoint_, f});
