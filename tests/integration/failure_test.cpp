@@ -1,4 +1,4 @@
-// Network channels when processes die or stall (DESIGN.md section 5, delivery guarantee):
+// Network channels when processes die or stall (docs/design.md section 4, delivery guarantee):
 // real child processes, killed with SIGKILL or stopped with SIGSTOP, always bounded in time.
 #include "net_fixture.hpp"
 #include "support/child_process.hpp"

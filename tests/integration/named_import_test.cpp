@@ -1,6 +1,6 @@
-// Importing by name through a directory (DESIGN.md section 6): every exporter of a name, exporters
-// that appear later or move, and the errors. Exporters are real processes registered with an
-// in-process directory; every child is killed and reaped even when a check fails.
+// Importing by name through a directory (docs/design.md section 5): every exporter of a name,
+// exporters that appear later or move, and the errors. Exporters are real processes registered with
+// an in-process directory; every child is killed and reaped even when a check fails.
 #include "netchan/directory_server.hpp"
 #include "netchan/exporter.hpp"
 #include "netchan/importer.hpp"

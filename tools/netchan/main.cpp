@@ -1,4 +1,4 @@
-// netchan: the command line of the netchan framework (DESIGN.md section 7).
+// netchan: the command line of the netchan framework (docs/design.md section 6).
 #include "netchan/error.hpp"
 
 #include "cli_support.hpp"

@@ -57,7 +57,7 @@ struct import_stats {
 ///
 /// An importer made with an exporter's endpoint imports from that exporter: one ZeroMQ DEALER
 /// socket, owned by one I/O thread. An importer made with a directory finds exporters by name
-/// (DESIGN.md section 6) and imports from every exporter of the name: a recv import receives
+/// (docs/design.md section 5) and imports from every exporter of the name: a recv import receives
 /// from all of them, a send import spreads its values over them as their credit allows. It
 /// follows the name: an exporter that appears later (another worker, or one restarted on
 /// another port or host) is attached; one that is lost is let go, and what it had not

@@ -15,7 +15,7 @@
 
 namespace netchan::internal {
 
-/// One channel imported by name from every exporter of that name (DESIGN.md section 6): one
+/// One channel imported by name from every exporter of that name (docs/design.md section 5): one
 /// link per exporter, all moving values through the same local channel.
 ///
 /// Receiving: each link delivers into the channel through deliver(), which records whose values

@@ -49,7 +49,7 @@ private:
     chan<directory_event> events_;
 };
 
-/// Asks directories what is exported (DESIGN.md section 6).
+/// Asks directories what is exported (docs/design.md section 5).
 ///
 /// With several directory endpoints a query goes to the one that answered last; when it does
 /// not answer soon the others are asked too, and the first answer wins. No query waits longer

@@ -10,7 +10,7 @@
 
 namespace netchan {
 
-/// One export as a directory knows it (DESIGN.md section 6).
+/// One export as a directory knows it (docs/design.md section 5).
 ///
 /// A directory keys its entries by (name, endpoints): several exporters of one name are several
 /// entries. Registrants send the whole entry at each renewal, so a restarted directory learns it

@@ -21,7 +21,7 @@ class directory_registrar_impl;
 using directory_counters_fn =
     std::function<std::map<std::string, std::uint64_t>(const std::string& name)>;
 
-/// Keeps entries registered with every directory: what an exporter owns (DESIGN.md section 6).
+/// Keeps entries registered with every directory: what an exporter owns (docs/design.md section 5).
 ///
 /// One background thread registers each entry as soon as it is added and renews all of them
 /// with every directory about every lease/3 (sooner when a directory grants a shorter lease).

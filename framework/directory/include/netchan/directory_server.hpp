@@ -22,7 +22,7 @@ struct directory_server_options {
 };
 
 /// A directory: maps channel names to exports, with leases, and pushes changes to watchers
-/// (DESIGN.md section 6; protocol in docs/directory.md).
+/// (docs/design.md section 5; protocol in docs/directory.md).
 ///
 /// Binds one ZeroMQ ROUTER socket; one I/O thread owns it and all state. State is soft: entries
 /// live only as long as their registrants renew them, so a restarted directory is refilled by the

@@ -15,7 +15,7 @@
 
 namespace netchan::detail {
 
-/// The importer of names (DESIGN.md section 6): resolves a name through the directories,
+/// The importer of names (docs/design.md section 5): resolves a name through the directories,
 /// imports it from every exporter of the name as one import_group, and follows the name: a
 /// watch on the directories attaches exporters that appear; a group left with no exporter
 /// resolves again until one is back. One connection per exporter endpoint, shared by groups.

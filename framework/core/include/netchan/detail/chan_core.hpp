@@ -108,7 +108,7 @@ protected:
 };
 
 /// Hears about receive requests on one channel: how the network layer learns that the
-/// application has consumed what it received before (DESIGN.md section 5).
+/// application has consumed what it received before (docs/design.md section 3).
 /// Thread-safe: called from any receiving thread.
 class chan_observer {
 public:
