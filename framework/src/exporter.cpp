@@ -2,11 +2,12 @@
 
 #include "netchan/directory_endpoints.hpp"
 #include "netchan/directory_registrar.hpp"
+#include "netchan/internal/liveness.hpp"
+#include "netchan/internal/receive_window.hpp"
+#include "netchan/internal/send_window.hpp"
 
-#include "internal/consumption.hpp"
 #include "internal/io_loop.hpp"
 #include "internal/registry.hpp"
-#include "internal/sent_values.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -54,37 +55,10 @@ struct link_state {
     std::string peer;         // ROUTER routing id
     std::uint64_t req_id = 0; // the import request that made it
     export_entry* exp = nullptr;
-    // The exporter sends (send exports):
-    std::uint64_t next_seq = 0;    // values sent
-    std::uint64_t acked = 0;       // values acknowledged
-    std::uint64_t window = 0;      // importer's credit
-    std::uint64_t limit = 0;       // 0: none
-    std::uint64_t seq_at_beat = 0; // next_seq when the importer's previous heartbeat came
-    std::chrono::steady_clock::time_point beat_at{}; // when it came
-    bool close_sent = false;
-    std::deque<internal::sent_values> in_flight;
-    // The exporter receives (recv exports):
-    std::uint64_t expected = 0;      // next sequence number to receive
-    std::uint64_t consumed = 0;      // values the application consumed, and bad values
-    std::uint64_t good_received = 0; // values decoded and handed on
-    std::uint64_t good_consumed = 0; // of those, consumed by the application
-    internal::bad_values bad;        // counted as consumed in order, so credit keeps flowing
-    std::uint64_t ack_sent = 0;
-    bool peer_closed = false;
-    std::uint64_t end = 0;
-
-    void count_consumed() {
-        bad.settle(good_consumed);
-        consumed = good_consumed + bad.within(good_consumed);
-    }
-
-    std::uint64_t free_credit() const noexcept {
-        std::uint64_t cap = acked + window;
-        if (limit != 0) {
-            cap = std::min(cap, limit);
-        }
-        return cap > next_seq ? cap - next_seq : 0;
-    }
+    internal::send_window out;       // send exports: the exporter sends
+    internal::receive_window in;     // recv exports: the exporter receives
+    std::uint64_t good_received = 0; // recv: values decoded and handed on
+    std::uint64_t good_consumed = 0; // recv: of those, consumed by the application
 };
 
 // One exported channel.
@@ -149,7 +123,8 @@ struct export_entry {
 class exporter_impl final : public io_loop::handler, public internal::local_exports {
 public:
     exporter_impl(const std::string& endpoint, exporter_options options)
-        : options_(options), errors_(options.errors_capacity) {
+        : options_(options), errors_(options.errors_capacity),
+          liveness_(options.heartbeat_interval, options.peer_timeout) {
         auto sock = make_socket(internal::context(), zmq::socket_type::router);
         sock.set(zmq::sockopt::router_mandatory, 1);
         // An importer reconnecting after a cut takes its routing id over from the connection
@@ -273,7 +248,7 @@ public:
                     }
                     for (auto lid : e->links) {
                         const auto& l = links_.at(lid);
-                        if (l.acked < l.next_seq) {
+                        if (!l.out.all_acknowledged()) {
                             return false;
                         }
                     }
@@ -318,7 +293,7 @@ public:
             r.in_flight = 0;
             for (auto lid : e.links) {
                 const auto& l = links_.at(lid);
-                r.in_flight += e.d == dir::send ? l.next_seq - l.acked : l.expected - l.consumed;
+                r.in_flight += e.d == dir::send ? l.out.in_flight() : l.in.in_flight();
             }
             s = r;
         });
@@ -364,7 +339,7 @@ public:
             send_to(peer, wire::encode(wire::error{0, e.code(), e.what()}));
             return;
         }
-        last_heard_[peer] = std::chrono::steady_clock::now();
+        liveness_.heard(peer, std::chrono::steady_clock::now());
         std::visit([&](auto& msg) { handle(peer, msg); }, m);
     }
 
@@ -375,35 +350,29 @@ public:
                 ack(l); // a remainder below a quarter window
             }
         }
-        if (now - last_beat_ >= options_.heartbeat_interval) {
-            last_beat_ = now;
+        if (liveness_.beat_due(now)) {
             std::map<std::string, wire::heartbeat> beats;
             for (const auto& [lid, l] : links_) {
                 auto& beat = beats[l.peer];
                 beat.links.push_back(lid);
-                beat.received.push_back(l.exp->d == dir::recv ? l.expected : 0);
+                beat.received.push_back(l.exp->d == dir::recv ? l.in.expected() : 0);
             }
             for (const auto& [peer, beat] : beats) {
                 send_to(peer, wire::encode(beat));
             }
             for (const auto& [lid, l] : links_) {
-                if (l.exp->d == dir::recv && l.ack_sent != 0) {
-                    // Again: a broken connection may have lost it, and the importer would
-                    // wait for credit forever.
-                    send_to(l.peer, wire::encode(wire::ack{lid, l.ack_sent, l.window}));
-                } else if (l.close_sent) {
-                    send_to(l.peer, wire::encode(wire::close{lid, l.next_seq})); // the same
+                // Again: a broken connection may have lost them, and the importer would wait
+                // for credit, or for the end, forever.
+                if (l.exp->d == dir::recv) {
+                    if (auto a = l.in.repeat_ack(lid)) {
+                        send_to(l.peer, wire::encode(*a));
+                    }
+                } else if (auto c = l.out.repeat_close(lid)) {
+                    send_to(l.peer, wire::encode(*c));
                 }
             }
         }
-        std::vector<std::string> silent;
-        for (const auto& [peer, heard] : last_heard_) {
-            if (now - heard > options_.peer_timeout) {
-                silent.push_back(peer);
-            }
-        }
-        for (const auto& peer : silent) {
-            last_heard_.erase(peer);
+        for (const auto& peer : liveness_.lost(now)) {
             lose_peer(peer);
         }
         for (auto& [id, e] : exports_) {
@@ -480,8 +449,11 @@ private:
         l.req_id = m.req_id;
         by_request_[{peer, m.req_id}] = id;
         l.exp = &e;
-        l.window = std::max<std::uint64_t>(m.credit, 1);
-        l.limit = m.limit;
+        if (e.d == dir::send) {
+            l.out = internal::send_window(m.credit, m.limit);
+        } else {
+            l.in = internal::receive_window(m.credit);
+        }
         e.links.push_back(id);
         e.ever_connected = true;
         send_to(peer, wire::encode(wire::imported{m.req_id, id}));
@@ -502,21 +474,21 @@ private:
         }
         bool queued = false;
         for (std::size_t i = 0; i < m.values.size(); ++i) {
-            const std::uint64_t seq = m.first_seq + i;
-            if (seq < l->expected) {
+            const auto arrival = l->in.arrive(m.first_seq, i);
+            if (arrival == internal::receive_window::arrival::duplicate) {
                 ++e.stats.duplicates_dropped; // sent again after a reconnect
                 continue;
             }
-            if (seq >= l->consumed + l->window) {
+            if (arrival == internal::receive_window::arrival::beyond_credit) {
                 ++e.stats.errors;
-                report({errc::bad_frame, e.name, peer_name(peer),
-                        "value " + std::to_string(seq) + " is beyond the credit given"});
+                report(
+                    {errc::bad_frame, e.name, peer_name(peer),
+                     "value " + std::to_string(m.first_seq + i) + " is beyond the credit given"});
                 break;
             }
-            if (seq > l->expected) {
+            if (arrival == internal::receive_window::arrival::gap) {
                 break; // earlier values were lost on the way: the sender sends them again
             }
-            l->expected = seq + 1;
             ++e.stats.received;
             try {
                 // Decoded first, then announced: the pump only takes announced values.
@@ -527,8 +499,8 @@ private:
                 queued = true;
             } catch (const decode_error& ex) {
                 ++e.stats.errors;
-                l->bad.add(l->good_received);
-                l->count_consumed();
+                l->in.bad_value(l->good_received);
+                l->in.consume(l->good_consumed);
                 report({errc::bad_value, e.name, peer_name(peer), ex.what()});
             }
         }
@@ -585,7 +557,7 @@ private:
             return;
         }
         export_entry& e = *l->exp;
-        e.stats.acknowledged += internal::apply_ack(*l, m);
+        e.stats.acknowledged += l->out.on_ack(m);
         dispatch(e);
     }
 
@@ -594,8 +566,7 @@ private:
         if (l == nullptr) {
             return;
         }
-        l->peer_closed = true;
-        l->end = m.end;
+        l->in.on_close(m);
         ack(*l); // the importer may be draining
         check_sink_done(*l->exp);
     }
@@ -623,12 +594,9 @@ private:
             if (l.exp->d == dir::recv) {
                 ack(l); // the remainder, for an importer draining (or to say we are here)
             } else {
-                l.exp->stats.redelivered += internal::resend_lost(
-                    l, m.received[i], std::chrono::steady_clock::now(),
-                    options_.heartbeat_interval / 2,
-                    [&](std::uint64_t seq, const auto& batch, auto from, auto to) {
-                        send_to(peer, wire::encode_data(id, seq, batch, from, to));
-                    });
+                l.exp->stats.redelivered += l.out.resend_lost(
+                    id, m.received[i], std::chrono::steady_clock::now(), liveness_.min_resend_gap(),
+                    [&](const std::vector<std::byte>& frame) { send_to(peer, frame); });
             }
         }
     }
@@ -668,8 +636,7 @@ private:
     // Removes a link; what it had not acknowledged is sent again to the others.
     void drop_link(link_state& l) {
         export_entry& e = *l.exp;
-        if (e.d == dir::send && !l.in_flight.empty()) {
-            wire::value_batch again = internal::take_unacknowledged(l);
+        if (wire::value_batch again = l.out.take_unacknowledged(); !again.empty()) {
             e.stats.redelivered += again.size();
             e.pending.move_tail(0, again);
             e.pending = std::move(again);
@@ -703,7 +670,7 @@ private:
             const std::size_t n = e.links.size();
             for (std::size_t i = 0; i < n; ++i) {
                 auto& l = links_.at(e.links[(e.rotate + i) % n]);
-                const auto f = l.close_sent ? 0 : l.free_credit();
+                const auto f = l.out.free_credit();
                 if (f > best_free) {
                     best = &l;
                     best_free = f;
@@ -715,14 +682,9 @@ private:
             ++e.rotate;
             const std::size_t k = static_cast<std::size_t>(
                 std::min<std::uint64_t>({best_free, e.pending.size(), 4096}));
-            internal::sent_values s;
-            s.first_seq = best->next_seq;
-            send_to(best->peer, wire::encode_data(best->id, best->next_seq, e.pending, 0, k));
-            e.pending.move_front(k, s.values); // pending keeps its buffers for the next values
-            best->next_seq += k;
+            send_to(best->peer, best->out.send(best->id, e.pending, k));
             e.stats.sent += k;
-            best->in_flight.push_back(std::move(s));
-            if (best->limit != 0 && best->next_seq >= best->limit) {
+            if (best->out.limit_reached()) {
                 send_close(*best);
             }
         }
@@ -731,7 +693,7 @@ private:
         if (e.source_done && e.pending.empty() && all_acknowledged(e)) {
             for (auto lid : e.links) {
                 auto& l = links_.at(lid);
-                if (!l.close_sent) {
+                if (!l.out.close_sent()) {
                     send_close(l);
                 }
             }
@@ -741,8 +703,7 @@ private:
 
     bool all_acknowledged(const export_entry& e) const {
         return std::all_of(e.links.begin(), e.links.end(), [&](std::uint64_t lid) {
-            const auto& l = links_.at(lid);
-            return l.acked == l.next_seq;
+            return links_.at(lid).out.all_acknowledged();
         });
     }
 
@@ -754,8 +715,7 @@ private:
         }
         std::uint64_t free = 0;
         for (auto lid : e.links) {
-            const auto& l = links_.at(lid);
-            free += l.close_sent ? 0 : l.free_credit();
+            free = internal::saturating_add(free, links_.at(lid).out.free_credit());
         }
         if (free <= e.pending.size()) {
             return; // no importer could take more now; an ack or a new importer calls again
@@ -778,10 +738,7 @@ private:
         dispatch(e); // sends what was taken, and comes back here while there is room
     }
 
-    void send_close(link_state& l) {
-        l.close_sent = true;
-        send_to(l.peer, wire::encode(wire::close{l.id, l.next_seq}));
-    }
+    void send_close(link_state& l) { send_to(l.peer, wire::encode(l.out.close(l.id))); }
 
     void service(std::uint64_t id) {
         if (auto it = exports_.find(id); it != exports_.end()) {
@@ -826,7 +783,7 @@ private:
         for (const auto& [lid, n] : counts) {
             if (auto l = links_.find(lid); l != links_.end()) {
                 l->second.good_consumed += n;
-                l->second.count_consumed();
+                l->second.in.consume(l->second.good_consumed);
                 e.stats.acknowledged += n;
             }
         }
@@ -840,8 +797,7 @@ private:
     void send_acks(export_entry& e) {
         for (auto lid : e.links) {
             auto& l = links_.at(lid);
-            if (internal::worth_reporting(l.consumed - l.ack_sent, l.window,
-                                          l.expected - l.consumed)) {
+            if (l.in.ack_due(l.in.in_flight())) {
                 ack(l);
             }
         }
@@ -849,9 +805,8 @@ private:
 
     // Acks what is consumed on `l`, if news.
     void ack(link_state& l) {
-        if (l.consumed > l.ack_sent) {
-            l.ack_sent = l.consumed;
-            send_to(l.peer, wire::encode(wire::ack{l.id, l.consumed, l.window}));
+        if (auto a = l.in.take_ack(l.id)) {
+            send_to(l.peer, wire::encode(*a));
         }
     }
 
@@ -862,7 +817,7 @@ private:
         }
         for (auto lid : e.links) {
             const auto& l = links_.at(lid);
-            if (!l.peer_closed || l.consumed < l.end) {
+            if (!l.in.complete(l.good_consumed)) {
                 return;
             }
         }
@@ -915,13 +870,12 @@ private:
 
     exporter_options options_;
     chan<error_event> errors_;
+    internal::liveness liveness_; // under the loop lock only
     std::string endpoint_;
     io_loop loop_; // declared after what its handlers use: it stops first
     std::optional<directory_registrar> registrar_; // with options_.directories
     // Under the loop lock only:
     std::uint64_t next_id_ = random_first_id();
-    std::map<std::string, std::chrono::steady_clock::time_point> last_heard_; // by peer
-    std::chrono::steady_clock::time_point last_beat_{};
     std::map<std::uint64_t, std::unique_ptr<export_entry>> exports_;
     std::map<std::string, std::uint64_t> by_name_;
     std::map<std::uint64_t, link_state> links_;

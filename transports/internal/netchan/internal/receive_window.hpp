@@ -2,11 +2,20 @@
 
 #include "netchan/wire.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <optional>
 
 namespace netchan::internal {
+
+/// Raises `a` to `v` unless it is higher already (counts of consumption seen by racing
+/// receivers).
+inline void raise_to(std::atomic<std::uint64_t>& a, std::uint64_t v) noexcept {
+    std::uint64_t cur = a.load();
+    while (v > cur && !a.compare_exchange_weak(cur, v)) {
+    }
+}
 
 /// The receiving side of one link (docs/protocol.md sections 5.2-5.5 and 6.1): the next
 /// expected sequence number, the classification of each value of a DATA frame, the count of
