@@ -7,6 +7,7 @@
 #include "netchan/internal/send_window.hpp"
 
 #include "internal/io_loop.hpp"
+#include "internal/recv_delivery.hpp"
 #include "internal/registry.hpp"
 
 #include <algorithm>
@@ -68,8 +69,6 @@ struct export_entry {
     dir d{};
     export_options opts;
     std::unique_ptr<port> p;
-    chan<bool> stop;  // closed to stop the pump
-    std::thread pump; // recv exports: loop -> channel (the channel's receivers may be slow)
 
     // Send exports: the loop takes values itself; when it finds the channel empty it turns this
     // watch's calls on, and the next value offered wakes it (the Dekker pair: turn on, then look
@@ -85,28 +84,8 @@ struct export_entry {
         std::uint8_t interests() const noexcept override { return 0; }
     } watch;
 
-    // Recv exports: hears the application ask for values, to acknowledge what it consumed,
-    // and lets a receiver about to sleep wait on the exporter's socket itself (io_loop).
-    // Off until the first value from the wire is handed over: receivers of a channel that
-    // only same-process importers feed pay nothing.
-    struct consumption_watch final : chan_observer {
-        std::function<void()> changed;
-        internal::io_loop* loop = nullptr;
-        void on_recv_request() noexcept override { changed(); }
-        value_source* enter_source() noexcept override { return loop->enter(); }
-        std::uint8_t interests() const noexcept override { return 0; }
-    } consumed_watch;
-    std::atomic<std::uint64_t> handed{0};       // values put into the channel (loop or pump)
-    std::atomic<std::uint64_t> consumed_max{0}; // the most consumed seen by a receiver
-    std::atomic<bool> consumed_posted{false};   // a count is on its way to the loop
-
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<std::uint64_t> link_of;      // guarded by mu: link of each decoded value (recv)
-    std::deque<std::uint64_t> handed_links; // guarded by mu: link of each value in the channel
-    bool stopping = false;                  // guarded by mu
-    bool pump_busy = false;                 // guarded by mu: the pump is handing a value over
-    bool watched = false;                   // guarded by mu: consumption is watched
+    // Recv exports: from the loop into the channel, and the count of what was consumed.
+    std::unique_ptr<internal::recv_delivery> delivery;
 
     // Under the loop lock only:
     wire::value_batch pending; // taken from the channel, not yet sent
@@ -115,7 +94,6 @@ struct export_entry {
     bool ever_connected = false;
     std::vector<std::uint64_t> links;
     std::size_t rotate = 0;
-    std::uint64_t consumed = 0; // recv: values the application consumed, credited to links
     export_stats stats;
 };
 
@@ -198,15 +176,19 @@ public:
             raw->p->core().observer(&raw->watch);
             loop_.post([this, id] { service(id); }); // notice a channel closed before export
         } else {
-            raw->consumed_watch.changed = [this, raw] { note_consumption(*raw); };
-            raw->consumed_watch.loop = &loop_;
-            raw->p->core().observer(&raw->consumed_watch);
-            raw->pump = std::thread([this, raw] {
-                try {
-                    run_recv_pump(*raw);
-                } catch (const std::exception& ex) {
-                    report({errc::bad_value, raw->name, "", ex.what()});
-                }
+            const std::uint64_t id = raw->id;
+            raw->delivery = std::make_unique<internal::recv_delivery>(
+                *raw->p, [this] { return loop_.enter(); },
+                [this, id] {
+                    loop_.post([this, id] {
+                        if (auto it = exports_.find(id); it != exports_.end()) {
+                            it->second->delivery->posted(); // first: later counts post again
+                            credit_consumed(*it->second);
+                        }
+                    });
+                });
+            raw->delivery->start([this, raw](const std::exception& ex) {
+                report({errc::bad_value, raw->name, "", ex.what()});
             });
         }
     }
@@ -493,8 +475,7 @@ private:
             try {
                 // Decoded first, then announced: the pump only takes announced values.
                 e.p->decode_one(m.values[i]);
-                std::lock_guard lock(e.mu);
-                e.link_of.push_back(l->id);
+                e.delivery->decoded(l->id);
                 ++l->good_received;
                 queued = true;
             } catch (const decode_error& ex) {
@@ -504,51 +485,10 @@ private:
                 report({errc::bad_value, e.name, peer_name(peer), ex.what()});
             }
         }
-        if (queued && !deliver_direct(e)) {
-            e.cv.notify_one();
+        if (queued) {
+            e.delivery->hand_over();
         }
         send_acks(e);
-    }
-
-    // Recv exports, before a value reaches the channel: every receive that can take it
-    // reports its consumption, and may wait on our socket. @pre e.mu held
-    static void watch_consumption(export_entry& e) {
-        if (!e.watched) {
-            e.watched = true;
-            e.p->core().want(chan_observer::recv_requests, true);
-            e.p->core().want(chan_observer::sources, true);
-        }
-    }
-
-    // Recv exports: hands what was decoded straight to the channel, while it takes values
-    // without waiting and the pump holds none (which goes first, to keep the order); a thread
-    // switch less per value. Returns whether nothing is left for the pump.
-    bool deliver_direct(export_entry& e) {
-        std::size_t n = 0;
-        {
-            std::lock_guard lock(e.mu);
-            if (e.pump_busy) {
-                return false;
-            }
-            watch_consumption(e);
-            try {
-                n = e.p->deliver_ready();
-            } catch (const closed_error&) {
-                return false; // the application closed its channel: the pump ends the export
-            }
-            for (std::size_t i = 0; i < n; ++i) {
-                e.handed_links.push_back(e.link_of.front());
-                e.link_of.pop_front();
-            }
-            e.handed.fetch_add(n);
-            if (!e.link_of.empty()) {
-                return false;
-            }
-        }
-        if (n > 0 && e.p->core().queue(false).size() != 0) {
-            note_consumption(e); // as the pump does after a hand-over
-        }
-        return true;
     }
 
     void handle(const std::string& peer, wire::ack& m) {
@@ -746,39 +686,12 @@ private:
         }
     }
 
-    // Recv exports: a receiver asked for a value (or the pump found one asleep). Any thread.
-    void note_consumption(export_entry& e) {
-        const std::uint64_t handed = e.handed.load();
-        const std::uint64_t q = e.p->queued();
-        const std::uint64_t c = handed > q ? handed - q : 0;
-        std::uint64_t seen = e.consumed_max.load();
-        while (c > seen && !e.consumed_max.compare_exchange_weak(seen, c)) {
-        }
-        if (c > seen && !e.consumed_posted.exchange(true)) {
-            const std::uint64_t id = e.id;
-            loop_.post([this, id] {
-                if (auto it = exports_.find(id); it != exports_.end()) {
-                    it->second->consumed_posted.store(false); // first: later counts post again
-                    credit_consumed(*it->second);
-                }
-            });
-        }
-    }
-
     // Credits what the application consumed to the links its values came from, in the order
     // the pump handed them over, and acknowledges.
     void credit_consumed(export_entry& e) {
-        const std::uint64_t c = e.consumed_max.load();
-        if (c <= e.consumed) {
+        const auto counts = e.delivery->take_consumed();
+        if (counts.empty()) {
             return;
-        }
-        std::map<std::uint64_t, std::uint64_t> counts;
-        {
-            std::lock_guard lock(e.mu);
-            for (; e.consumed < c && !e.handed_links.empty(); ++e.consumed) {
-                ++counts[e.handed_links.front()];
-                e.handed_links.pop_front();
-            }
         }
         for (const auto& [lid, n] : counts) {
             if (auto l = links_.find(lid); l != links_.end()) {
@@ -825,46 +738,10 @@ private:
         e.p->close();
     }
 
-    // Recv exports: hands over, waiting while the channel is full, what the loop could not.
-    void run_recv_pump(export_entry& e) {
-        for (;;) {
-            {
-                std::unique_lock lock(e.mu);
-                e.pump_busy = false;
-                e.cv.wait(lock, [&] { return !e.link_of.empty() || e.stopping; });
-                if (e.stopping) {
-                    return;
-                }
-                e.pump_busy = true;
-                watch_consumption(e);
-            }
-            if (!e.p->deliver_one(e.stop)) {
-                return; // stopped, or the application closed its channel
-            }
-            {
-                std::lock_guard lock(e.mu);
-                e.handed_links.push_back(e.link_of.front());
-                e.link_of.pop_front();
-            }
-            e.handed.fetch_add(1);
-            // A receiver asleep asked for the next value but may have counted before this
-            // value was handed over: count for it (see chan_observer::on_recv_request).
-            if (e.p->core().queue(false).size() != 0) {
-                note_consumption(e);
-            }
-        }
-    }
-
-    void stop_pump(export_entry& e) {
+    static void stop_pump(export_entry& e) {
         e.p->core().observer(nullptr);
-        {
-            std::lock_guard lock(e.mu);
-            e.stopping = true;
-        }
-        e.cv.notify_all();
-        e.stop.close();
-        if (e.pump.joinable()) {
-            e.pump.join();
+        if (e.delivery) {
+            e.delivery->stop();
         }
     }
 
