@@ -7,6 +7,7 @@
 #include "internal/directory_importer.hpp"
 #include "internal/import_connection.hpp"
 #include "internal/import_group.hpp"
+#include "internal/import_link.hpp"
 #include "internal/io_loop.hpp"
 #include "internal/registry.hpp"
 
@@ -31,52 +32,11 @@ std::span<const std::byte> bytes_of(const zmq::message_t& m) {
 
 } // namespace
 
-class importer_impl;
+using internal::import_link;
 
-// One imported channel, from one exporter. A channel imported by name from several exporters
-// has one link per exporter, all in one import_group.
-struct import_link final : chan_observer, internal::import_group::member {
-    std::uint64_t id = 0; // the exporter's link id
-    std::string name;
-    dir d{};
-    std::uint64_t credit = 0;
-    std::uint64_t limit = 0; // recv: close after this many values (0: none)
-    std::unique_ptr<port> p;
-    importer_impl* owner = nullptr;
-    internal::import_group* group = nullptr; // imported by name: the channel's other links
-    std::atomic<bool> armed{false};          // send side: the loop found the channel empty
-
-    // Recv side, any thread:
-    std::atomic<std::uint64_t> delivered{0};     // values put into the local channel (and, in
-                                                 // a group, bad values skipped)
-    std::atomic<std::uint64_t> ack_posted{0};    // consumption already reported to the loop
-    std::atomic<std::uint64_t> consumed_seen{0}; // consumption seen at the latest request
-
-    // Under the loop lock only:
-    bool ended = false;
-    bool resuming = false;         // the exporter lost this link: importing it again
-    bool refusal_reported = false; // while resuming
-    std::uint64_t resume_req = 0;  // the request id of this resume, the same for every retry
-    internal::receive_window in; // recv (bad values: on a link of its own; a group counts its own)
-    bool closed_local = false;   // recv
-    internal::send_window out;   // send
-    wire::value_batch pending;   // send: taken, not yet sent
-    bool source_done = false;
-    bool settled = false; // send, in a group: everything sent was acknowledged
-    import_stats stats;
-
-    void on_recv_request() noexcept override;
-    void on_value_offered() noexcept override;
-    value_source* enter_source() noexcept override;
-    std::uint8_t interests() const noexcept override {
-        return d == dir::recv ? recv_requests | sources : values_offered;
-    }
-    void count_consumed(std::uint64_t consumed, std::uint64_t queued) noexcept override;
-    void value_offered() noexcept override;
-    void room() noexcept override;
-};
-
-class importer_impl final : public io_loop::handler, public internal::import_connection {
+class importer_impl final : public io_loop::handler,
+                            public internal::import_connection,
+                            public internal::import_link::owner {
 public:
     importer_impl(const std::string& endpoint, importer_options options, chan<error_event> errors)
         : options_(options), endpoint_(endpoint), errors_(std::move(errors)),
@@ -123,7 +83,14 @@ public:
 
     const std::string& endpoint() const noexcept { return endpoint_; }
     chan<error_event> errors() const { return errors_; }
-    io_loop& loop() noexcept { return loop_; }
+    // -- import_link::owner (any thread) --
+
+    // Links are never freed before the loop stops, so posted work may hold them (their ids
+    // change when they resume).
+    void post_service(import_link& l) override {
+        loop_.post([this, &l] { service(l); });
+    }
+    value_source* enter() noexcept override { return loop_.enter(); }
 
     std::shared_ptr<void> find_local(const std::string& name, const std::type_info& type, dir d) {
         if (!options_.local_fast_path) {
@@ -148,7 +115,7 @@ public:
             l->out = internal::send_window(l->credit);
         }
         l->p = std::move(p);
-        l->owner = this;
+        l->importer = this;
         const wire::import_req req{0,
                                    name,
                                    l->p->type(),
@@ -314,8 +281,6 @@ public:
     }
 
     // A value was offered on a send import's channel.
-    // Links are never freed before the loop stops, so posted work may hold them (their ids
-    // change when they resume).
     void service(import_link& l) {
         if (!l.ended && !l.resuming && l.d == dir::send) {
             flush(l);
@@ -323,7 +288,7 @@ public:
     }
 
     // Consumption reported by a receiving application thread (via the observer).
-    void post_ack(import_link& l, std::uint64_t consumed) {
+    void post_ack(import_link& l, std::uint64_t consumed) override {
         loop_.post([this, &l, consumed] {
             if (l.ended) {
                 return;
@@ -774,54 +739,6 @@ private:
     bool shut_ = false;                                  // caller's thread (shut, destructor)
     std::vector<std::unique_ptr<import_link>> retired_;  // after shut()
 };
-
-void import_link::on_value_offered() noexcept {
-    if (d == dir::send && armed.load() && armed.exchange(false)) { // load first: see value_watch
-        importer_impl* o = owner;
-        o->loop().post([o, this] { o->service(*this); });
-    }
-}
-
-void import_link::value_offered() noexcept {
-    importer_impl* o = owner;
-    o->loop().post([o, this] { o->service(*this); });
-}
-
-void import_link::room() noexcept {
-    owner->post_ack(*this, consumed_seen.load()); // delivers, then acknowledges what is new
-}
-
-void import_link::on_recv_request() noexcept {
-    if (d != dir::recv) {
-        return;
-    }
-    if (group != nullptr) {
-        group->on_recv_request(); // it knows which link each consumed value came from
-        return;
-    }
-    // The application asks for a value: everything it took before is consumed.
-    const std::uint64_t in_chan = delivered.load();
-    const std::uint64_t q = p->queued();
-    count_consumed(in_chan > q ? in_chan - q : 0, q);
-}
-
-// A receiver about to sleep waits on the importer's socket itself: the value it waits for
-// arrives there.
-value_source* import_link::enter_source() noexcept {
-    return d == dir::recv ? owner->loop().enter() : nullptr;
-}
-
-void import_link::count_consumed(std::uint64_t consumed, std::uint64_t q) noexcept {
-    internal::raise_to(consumed_seen, consumed);
-    const std::uint64_t posted = ack_posted.load();
-    if (consumed > posted &&
-        internal::receive_window::worth_reporting(consumed - posted, credit, q)) {
-        std::uint64_t seen = posted;
-        if (ack_posted.compare_exchange_strong(seen, consumed)) {
-            owner->post_ack(*this, consumed);
-        }
-    }
-}
 
 } // namespace netchan::detail
 
