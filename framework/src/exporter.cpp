@@ -610,7 +610,7 @@ private:
             const std::size_t n = e.links.size();
             for (std::size_t i = 0; i < n; ++i) {
                 auto& l = links_.at(e.links[(e.rotate + i) % n]);
-                const auto f = l.out.free_credit();
+                const auto f = l.out.close_sent() ? 0 : l.out.free_credit();
                 if (f > best_free) {
                     best = &l;
                     best_free = f;
@@ -655,7 +655,8 @@ private:
         }
         std::uint64_t free = 0;
         for (auto lid : e.links) {
-            free = internal::saturating_add(free, links_.at(lid).out.free_credit());
+            const auto& l = links_.at(lid);
+            free = internal::saturating_add(free, l.out.close_sent() ? 0 : l.out.free_credit());
         }
         if (free <= e.pending.size()) {
             return; // no importer could take more now; an ack or a new importer calls again

@@ -52,12 +52,9 @@ public:
     /// Returns whether CLOSE was sent (no DATA may follow).
     bool close_sent() const noexcept { return close_sent_; }
 
-    /// Returns how many values may be sent now: `min(acked + window, limit) - next_seq`,
-    /// saturating, 0 once CLOSE was sent.
+    /// Returns how many values the receiver has room for: `min(acked + window, limit) -
+    /// next_seq`, saturating. CLOSE is the caller's to respect (no DATA may follow it).
     std::uint64_t free_credit() const noexcept {
-        if (close_sent_) {
-            return 0;
-        }
         std::uint64_t cap = saturating_add(acked_, window_);
         if (limit_ != 0 && limit_ < cap) {
             cap = limit_;
