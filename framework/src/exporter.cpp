@@ -6,20 +6,17 @@
 #include "netchan/internal/receive_window.hpp"
 #include "netchan/internal/send_window.hpp"
 
+#include "internal/export_entry.hpp"
 #include "internal/io_loop.hpp"
 #include "internal/recv_delivery.hpp"
 #include "internal/registry.hpp"
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <deque>
-#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <random>
-#include <thread>
 
 namespace netchan::detail {
 
@@ -48,54 +45,8 @@ std::uint64_t random_first_id() {
 
 } // namespace
 
-struct export_entry;
-
-// One importer attached to one export. Under the loop lock only.
-struct link_state {
-    std::uint64_t id = 0;
-    std::string peer;         // ROUTER routing id
-    std::uint64_t req_id = 0; // the import request that made it
-    export_entry* exp = nullptr;
-    internal::send_window out;       // send exports: the exporter sends
-    internal::receive_window in;     // recv exports: the exporter receives
-    std::uint64_t good_received = 0; // recv: values decoded and handed on
-    std::uint64_t good_consumed = 0; // recv: of those, consumed by the application
-};
-
-// One exported channel.
-struct export_entry {
-    std::uint64_t id = 0;
-    std::string name;
-    dir d{};
-    export_options opts;
-    std::unique_ptr<port> p;
-
-    // Send exports: the loop takes values itself; when it finds the channel empty it turns this
-    // watch's calls on, and the next value offered wakes it (the Dekker pair: turn on, then look
-    // again). Off otherwise, so senders pay nothing while the loop is busy or nobody imports.
-    struct value_watch final : chan_observer {
-        chan_core* core = nullptr;
-        std::function<void()> wake;
-        void on_value_offered() noexcept override {
-            if (core->want(values_offered, false)) { // the first of racing senders wakes
-                wake();
-            }
-        }
-        std::uint8_t interests() const noexcept override { return 0; }
-    } watch;
-
-    // Recv exports: from the loop into the channel, and the count of what was consumed.
-    std::unique_ptr<internal::recv_delivery> delivery;
-
-    // Under the loop lock only:
-    wire::value_batch pending; // taken from the channel, not yet sent
-    bool source_done = false;  // the channel is closed and drained
-    bool sink_closed = false;
-    bool ever_connected = false;
-    std::vector<std::uint64_t> links;
-    std::size_t rotate = 0;
-    export_stats stats;
-};
+using internal::export_entry;
+using internal::link_state;
 
 /// The exporter's state; everything but the members marked otherwise is under the loop lock.
 class exporter_impl final : public io_loop::handler, public internal::local_exports {
