@@ -98,6 +98,20 @@ public:
         e->opts = o;
         e->p = std::move(p);
         export_entry* raw = e.get();
+        if (d == dir::recv) { // before the loop can see the entry
+            raw->delivery = std::make_unique<internal::recv_delivery>(
+                *raw->p, [this] { return loop_.enter(); },
+                [this, raw] {
+                    loop_.post([this, raw] {
+                        // Still exported? (A hung-up entry is kept until the exporter goes.)
+                        if (auto it = exports_.find(raw->id);
+                            it != exports_.end() && it->second.get() == raw) {
+                            raw->delivery->posted(); // first: later counts post again
+                            credit_consumed(*raw);
+                        }
+                    });
+                });
+        }
         bool taken = false;
         loop_.call([&] {
             if (by_name_.count(name) != 0) {
@@ -127,17 +141,6 @@ public:
             raw->p->core().observer(&raw->watch);
             loop_.post([this, id] { service(id); }); // notice a channel closed before export
         } else {
-            const std::uint64_t id = raw->id;
-            raw->delivery = std::make_unique<internal::recv_delivery>(
-                *raw->p, [this] { return loop_.enter(); },
-                [this, id] {
-                    loop_.post([this, id] {
-                        if (auto it = exports_.find(id); it != exports_.end()) {
-                            it->second->delivery->posted(); // first: later counts post again
-                            credit_consumed(*it->second);
-                        }
-                    });
-                });
             raw->delivery->start([this, raw](const std::exception& ex) {
                 report({errc::bad_value, raw->name, "", ex.what()});
             });

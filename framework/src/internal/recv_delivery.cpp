@@ -45,6 +45,9 @@ std::map<std::uint64_t, std::uint64_t> recv_delivery::take_consumed() {
 }
 
 void recv_delivery::stop() noexcept {
+    if (!pump_.joinable()) {
+        return; // never started (the channel may be another's to watch), or stopped already
+    }
     p_.core().observer(nullptr);
     {
         std::lock_guard lock(mu_);
