@@ -1,7 +1,6 @@
 #include "netchan/internal/send_window.hpp"
 
 #include <algorithm>
-#include <utility>
 
 namespace netchan::internal {
 
@@ -10,11 +9,7 @@ std::vector<std::byte> send_window::send(std::uint64_t link, wire::value_batch& 
     auto frame = wire::encode_data(link, next_seq_, pending, 0, k);
     sent_values s;
     s.first_seq = next_seq_;
-    if (k == pending.size()) {
-        std::swap(pending, s.values); // the whole batch: no copy
-    } else {
-        pending.move_front(k, s.values); // pending keeps its buffers for the next values
-    }
+    pending.move_front(k, s.values); // pending keeps its buffers for the next values
     retained_.push_back(std::move(s));
     next_seq_ += k;
     return frame;
