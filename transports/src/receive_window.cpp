@@ -1,29 +1,8 @@
 #include "netchan/internal/receive_window.hpp"
 
-#include "netchan/internal/send_window.hpp"
-
 #include <algorithm>
-#include <limits>
 
 namespace netchan::internal {
-
-receive_window::arrival receive_window::arrive(std::uint64_t first_seq, std::uint64_t i) noexcept {
-    if (first_seq > std::numeric_limits<std::uint64_t>::max() - i) {
-        return arrival::gap; // numbered past 2^64-1: never the next value
-    }
-    const std::uint64_t seq = first_seq + i;
-    if (seq < expected_) {
-        return arrival::duplicate;
-    }
-    if (seq > expected_) {
-        return arrival::gap;
-    }
-    if (seq >= saturating_add(consumed_, window_)) {
-        return arrival::beyond_credit;
-    }
-    ++expected_;
-    return arrival::accept;
-}
 
 void receive_window::bad_value(std::uint64_t good_before) {
     bad_after_.push_back(good_before);

@@ -1,10 +1,12 @@
 #pragma once
 
+#include "netchan/internal/send_window.hpp"
 #include "netchan/wire.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <optional>
 
 namespace netchan::internal {
@@ -68,8 +70,24 @@ public:
     std::uint64_t end() const noexcept { return end_; }
 
     /// Classifies value `i` of a DATA frame numbered from `first_seq`: duplicate, then gap,
-    /// then beyond the credit, else accepted (and expected() advances).
-    arrival arrive(std::uint64_t first_seq, std::uint64_t i) noexcept;
+    /// then beyond the credit, else accepted (and expected() advances). Inline: once per value.
+    arrival arrive(std::uint64_t first_seq, std::uint64_t i) noexcept {
+        if (first_seq > std::numeric_limits<std::uint64_t>::max() - i) {
+            return arrival::gap; // numbered past 2^64-1: never the next value
+        }
+        const std::uint64_t seq = first_seq + i;
+        if (seq < expected_) {
+            return arrival::duplicate;
+        }
+        if (seq > expected_) {
+            return arrival::gap;
+        }
+        if (seq >= saturating_add(consumed_, window_)) {
+            return arrival::beyond_credit;
+        }
+        ++expected_;
+        return arrival::accept;
+    }
 
     /// A value did not decode; it came after `good_before` good values. It counts as
     /// consumed once those are (counting it at once would let an ACK cover them).
