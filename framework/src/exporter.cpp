@@ -3,21 +3,20 @@
 #include "netchan/directory_endpoints.hpp"
 #include "netchan/directory_registrar.hpp"
 #include "netchan/internal/io_loop.hpp"
+#include "netchan/internal/liveness.hpp"
+#include "netchan/internal/receive_window.hpp"
+#include "netchan/internal/send_window.hpp"
 
-#include "internal/consumption.hpp"
+#include "internal/export_entry.hpp"
+#include "internal/recv_delivery.hpp"
 #include "internal/registry.hpp"
-#include "internal/sent_values.hpp"
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <deque>
-#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <random>
-#include <thread>
 
 namespace netchan::detail {
 
@@ -46,110 +45,15 @@ std::uint64_t random_first_id() {
 
 } // namespace
 
-struct export_entry;
-
-// One importer attached to one export. Under the loop lock only.
-struct link_state {
-    std::uint64_t id = 0;
-    std::string peer;         // ROUTER routing id
-    std::uint64_t req_id = 0; // the import request that made it
-    export_entry* exp = nullptr;
-    // The exporter sends (send exports):
-    std::uint64_t next_seq = 0;    // values sent
-    std::uint64_t acked = 0;       // values acknowledged
-    std::uint64_t window = 0;      // importer's credit
-    std::uint64_t limit = 0;       // 0: none
-    std::uint64_t seq_at_beat = 0; // next_seq when the importer's previous heartbeat came
-    std::chrono::steady_clock::time_point beat_at{}; // when it came
-    bool close_sent = false;
-    std::deque<internal::sent_values> in_flight;
-    // The exporter receives (recv exports):
-    std::uint64_t expected = 0;      // next sequence number to receive
-    std::uint64_t consumed = 0;      // values the application consumed, and bad values
-    std::uint64_t good_received = 0; // values decoded and handed on
-    std::uint64_t good_consumed = 0; // of those, consumed by the application
-    internal::bad_values bad;        // counted as consumed in order, so credit keeps flowing
-    std::uint64_t ack_sent = 0;
-    bool peer_closed = false;
-    std::uint64_t end = 0;
-
-    void count_consumed() {
-        bad.settle(good_consumed);
-        consumed = good_consumed + bad.within(good_consumed);
-    }
-
-    std::uint64_t free_credit() const noexcept {
-        std::uint64_t cap = acked + window;
-        if (limit != 0) {
-            cap = std::min(cap, limit);
-        }
-        return cap > next_seq ? cap - next_seq : 0;
-    }
-};
-
-// One exported channel.
-struct export_entry {
-    std::uint64_t id = 0;
-    std::string name;
-    dir d{};
-    export_options opts;
-    std::unique_ptr<port> p;
-    chan<bool> stop;  // closed to stop the pump
-    std::thread pump; // recv exports: loop -> channel (the channel's receivers may be slow)
-
-    // Send exports: the loop takes values itself; when it finds the channel empty it turns this
-    // watch's calls on, and the next value offered wakes it (the Dekker pair: turn on, then look
-    // again). Off otherwise, so senders pay nothing while the loop is busy or nobody imports.
-    struct value_watch final : chan_observer {
-        chan_core* core = nullptr;
-        std::function<void()> wake;
-        void on_value_offered() noexcept override {
-            if (core->want(values_offered, false)) { // the first of racing senders wakes
-                wake();
-            }
-        }
-        std::uint8_t interests() const noexcept override { return 0; }
-    } watch;
-
-    // Recv exports: hears the application ask for values, to acknowledge what it consumed,
-    // and lets a receiver about to sleep wait on the exporter's socket itself (io_loop).
-    // Off until the first value from the wire is handed over: receivers of a channel that
-    // only same-process importers feed pay nothing.
-    struct consumption_watch final : chan_observer {
-        std::function<void()> changed;
-        internal::io_loop* loop = nullptr;
-        void on_recv_request() noexcept override { changed(); }
-        value_source* enter_source() noexcept override { return loop->enter(); }
-        std::uint8_t interests() const noexcept override { return 0; }
-    } consumed_watch;
-    std::atomic<std::uint64_t> handed{0};       // values put into the channel (loop or pump)
-    std::atomic<std::uint64_t> consumed_max{0}; // the most consumed seen by a receiver
-    std::atomic<bool> consumed_posted{false};   // a count is on its way to the loop
-
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<std::uint64_t> link_of;      // guarded by mu: link of each decoded value (recv)
-    std::deque<std::uint64_t> handed_links; // guarded by mu: link of each value in the channel
-    bool stopping = false;                  // guarded by mu
-    bool pump_busy = false;                 // guarded by mu: the pump is handing a value over
-    bool watched = false;                   // guarded by mu: consumption is watched
-
-    // Under the loop lock only:
-    wire::value_batch pending; // taken from the channel, not yet sent
-    bool source_done = false;  // the channel is closed and drained
-    bool sink_closed = false;
-    bool ever_connected = false;
-    std::vector<std::uint64_t> links;
-    std::size_t rotate = 0;
-    std::uint64_t consumed = 0; // recv: values the application consumed, credited to links
-    export_stats stats;
-};
+using internal::export_entry;
+using internal::link_state;
 
 /// The exporter's state; everything but the members marked otherwise is under the loop lock.
 class exporter_impl final : public io_loop::handler, public internal::local_exports {
 public:
     exporter_impl(const std::string& endpoint, exporter_options options)
-        : options_(options), errors_(options.errors_capacity) {
+        : options_(options), errors_(options.errors_capacity),
+          liveness_(options.heartbeat_interval, options.peer_timeout) {
         auto sock = make_socket(internal::context(), zmq::socket_type::router);
         sock.set(zmq::sockopt::router_mandatory, 1);
         // An importer reconnecting after a cut takes its routing id over from the connection
@@ -194,6 +98,20 @@ public:
         e->opts = o;
         e->p = std::move(p);
         export_entry* raw = e.get();
+        if (d == dir::recv) { // before the loop can see the entry
+            raw->delivery = std::make_unique<internal::recv_delivery>(
+                *raw->p, [this] { return loop_.enter(); },
+                [this, raw] {
+                    loop_.post([this, raw] {
+                        // Still exported? (A hung-up entry is kept until the exporter goes.)
+                        if (auto it = exports_.find(raw->id);
+                            it != exports_.end() && it->second.get() == raw) {
+                            raw->delivery->posted(); // first: later counts post again
+                            credit_consumed(*raw);
+                        }
+                    });
+                });
+        }
         bool taken = false;
         loop_.call([&] {
             if (by_name_.count(name) != 0) {
@@ -223,15 +141,8 @@ public:
             raw->p->core().observer(&raw->watch);
             loop_.post([this, id] { service(id); }); // notice a channel closed before export
         } else {
-            raw->consumed_watch.changed = [this, raw] { note_consumption(*raw); };
-            raw->consumed_watch.loop = &loop_;
-            raw->p->core().observer(&raw->consumed_watch);
-            raw->pump = std::thread([this, raw] {
-                try {
-                    run_recv_pump(*raw);
-                } catch (const std::exception& ex) {
-                    report({errc::bad_value, raw->name, "", ex.what()});
-                }
+            raw->delivery->start([this, raw](const std::exception& ex) {
+                report({errc::bad_value, raw->name, "", ex.what()});
             });
         }
     }
@@ -273,7 +184,7 @@ public:
                     }
                     for (auto lid : e->links) {
                         const auto& l = links_.at(lid);
-                        if (l.acked < l.next_seq) {
+                        if (!l.out.all_acknowledged()) {
                             return false;
                         }
                     }
@@ -318,7 +229,7 @@ public:
             r.in_flight = 0;
             for (auto lid : e.links) {
                 const auto& l = links_.at(lid);
-                r.in_flight += e.d == dir::send ? l.next_seq - l.acked : l.expected - l.consumed;
+                r.in_flight += e.d == dir::send ? l.out.in_flight() : l.in.in_flight();
             }
             s = r;
         });
@@ -364,7 +275,7 @@ public:
             send_to(peer, wire::encode(wire::error{0, e.code(), e.what()}));
             return;
         }
-        last_heard_[peer] = std::chrono::steady_clock::now();
+        liveness_.heard(peer, std::chrono::steady_clock::now());
         std::visit([&](auto& msg) { handle(peer, msg); }, m);
     }
 
@@ -383,35 +294,29 @@ public:
                 ack(l); // a remainder below a quarter window
             }
         }
-        if (now - last_beat_ >= options_.heartbeat_interval) {
-            last_beat_ = now;
+        if (liveness_.beat_due(now)) {
             std::map<std::string, wire::heartbeat> beats;
             for (const auto& [lid, l] : links_) {
                 auto& beat = beats[l.peer];
                 beat.links.push_back(lid);
-                beat.received.push_back(l.exp->d == dir::recv ? l.expected : 0);
+                beat.received.push_back(l.exp->d == dir::recv ? l.in.expected() : 0);
             }
             for (const auto& [peer, beat] : beats) {
                 send_to(peer, wire::encode(beat));
             }
             for (const auto& [lid, l] : links_) {
-                if (l.exp->d == dir::recv && l.ack_sent != 0) {
-                    // Again: a broken connection may have lost it, and the importer would
-                    // wait for credit forever.
-                    send_to(l.peer, wire::encode(wire::ack{lid, l.ack_sent, l.window}));
-                } else if (l.close_sent) {
-                    send_to(l.peer, wire::encode(wire::close{lid, l.next_seq})); // the same
+                // Again: a broken connection may have lost them, and the importer would wait
+                // for credit, or for the end, forever.
+                if (l.exp->d == dir::recv) {
+                    if (auto a = l.in.repeat_ack(lid)) {
+                        send_to(l.peer, wire::encode(*a));
+                    }
+                } else if (auto c = l.out.repeat_close(lid)) {
+                    send_to(l.peer, wire::encode(*c));
                 }
             }
         }
-        std::vector<std::string> silent;
-        for (const auto& [peer, heard] : last_heard_) {
-            if (now - heard > options_.peer_timeout) {
-                silent.push_back(peer);
-            }
-        }
-        for (const auto& peer : silent) {
-            last_heard_.erase(peer);
+        for (const auto& peer : liveness_.lost(now)) {
             lose_peer(peer);
         }
         for (auto& [id, e] : exports_) {
@@ -488,8 +393,11 @@ private:
         l.req_id = m.req_id;
         by_request_[{peer, m.req_id}] = id;
         l.exp = &e;
-        l.window = std::max<std::uint64_t>(m.credit, 1);
-        l.limit = m.limit;
+        if (e.d == dir::send) {
+            l.out = internal::send_window(m.credit, m.limit);
+        } else {
+            l.in = internal::receive_window(m.credit);
+        }
         e.links.push_back(id);
         e.ever_connected = true;
         send_to(peer, wire::encode(wire::imported{m.req_id, id}));
@@ -510,81 +418,39 @@ private:
         }
         bool queued = false;
         for (std::size_t i = 0; i < m.values.size(); ++i) {
-            const std::uint64_t seq = m.first_seq + i;
-            if (seq < l->expected) {
+            const auto arrival = l->in.arrive(m.first_seq, i);
+            if (arrival == internal::receive_window::arrival::duplicate) {
                 ++e.stats.duplicates_dropped; // sent again after a reconnect
                 continue;
             }
-            if (seq >= l->consumed + l->window) {
+            if (arrival == internal::receive_window::arrival::beyond_credit) {
                 ++e.stats.errors;
-                report({errc::bad_frame, e.name, peer_name(peer),
-                        "value " + std::to_string(seq) + " is beyond the credit given"});
+                report(
+                    {errc::bad_frame, e.name, peer_name(peer),
+                     "value " + std::to_string(m.first_seq + i) + " is beyond the credit given"});
                 break;
             }
-            if (seq > l->expected) {
+            if (arrival == internal::receive_window::arrival::gap) {
                 break; // earlier values were lost on the way: the sender sends them again
             }
-            l->expected = seq + 1;
             ++e.stats.received;
             try {
                 // Decoded first, then announced: the pump only takes announced values.
                 e.p->decode_one(m.values[i]);
-                std::lock_guard lock(e.mu);
-                e.link_of.push_back(l->id);
+                e.delivery->decoded(l->id);
                 ++l->good_received;
                 queued = true;
             } catch (const decode_error& ex) {
                 ++e.stats.errors;
-                l->bad.add(l->good_received);
-                l->count_consumed();
+                l->in.bad_value(l->good_received);
+                l->in.consume(l->good_consumed);
                 report({errc::bad_value, e.name, peer_name(peer), ex.what()});
             }
         }
-        if (queued && !deliver_direct(e)) {
-            e.cv.notify_one();
+        if (queued) {
+            e.delivery->hand_over();
         }
         send_acks(e);
-    }
-
-    // Recv exports, before a value reaches the channel: every receive that can take it
-    // reports its consumption, and may wait on our socket. @pre e.mu held
-    static void watch_consumption(export_entry& e) {
-        if (!e.watched) {
-            e.watched = true;
-            e.p->core().want(chan_observer::recv_requests, true);
-            e.p->core().want(chan_observer::sources, true);
-        }
-    }
-
-    // Recv exports: hands what was decoded straight to the channel, while it takes values
-    // without waiting and the pump holds none (which goes first, to keep the order); a thread
-    // switch less per value. Returns whether nothing is left for the pump.
-    bool deliver_direct(export_entry& e) {
-        std::size_t n = 0;
-        {
-            std::lock_guard lock(e.mu);
-            if (e.pump_busy) {
-                return false;
-            }
-            watch_consumption(e);
-            try {
-                n = e.p->deliver_ready();
-            } catch (const closed_error&) {
-                return false; // the application closed its channel: the pump ends the export
-            }
-            for (std::size_t i = 0; i < n; ++i) {
-                e.handed_links.push_back(e.link_of.front());
-                e.link_of.pop_front();
-            }
-            e.handed.fetch_add(n);
-            if (!e.link_of.empty()) {
-                return false;
-            }
-        }
-        if (n > 0 && e.p->core().queue(false).size() != 0) {
-            note_consumption(e); // as the pump does after a hand-over
-        }
-        return true;
     }
 
     void handle(const std::string& peer, wire::ack& m) {
@@ -593,7 +459,7 @@ private:
             return;
         }
         export_entry& e = *l->exp;
-        e.stats.acknowledged += internal::apply_ack(*l, m);
+        e.stats.acknowledged += l->out.on_ack(m);
         dispatch(e);
     }
 
@@ -602,8 +468,7 @@ private:
         if (l == nullptr) {
             return;
         }
-        l->peer_closed = true;
-        l->end = m.end;
+        l->in.on_close(m);
         ack(*l); // the importer may be draining
         check_sink_done(*l->exp);
     }
@@ -631,12 +496,9 @@ private:
             if (l.exp->d == dir::recv) {
                 ack(l); // the remainder, for an importer draining (or to say we are here)
             } else {
-                l.exp->stats.redelivered += internal::resend_lost(
-                    l, m.received[i], std::chrono::steady_clock::now(),
-                    options_.heartbeat_interval / 2,
-                    [&](std::uint64_t seq, const auto& batch, auto from, auto to) {
-                        send_to(peer, wire::encode_data(id, seq, batch, from, to));
-                    });
+                l.exp->stats.redelivered += l.out.resend_lost(
+                    id, m.received[i], std::chrono::steady_clock::now(), liveness_.min_resend_gap(),
+                    [&](const std::vector<std::byte>& frame) { send_to(peer, frame); });
             }
         }
     }
@@ -676,8 +538,7 @@ private:
     // Removes a link; what it had not acknowledged is sent again to the others.
     void drop_link(link_state& l) {
         export_entry& e = *l.exp;
-        if (e.d == dir::send && !l.in_flight.empty()) {
-            wire::value_batch again = internal::take_unacknowledged(l);
+        if (wire::value_batch again = l.out.take_unacknowledged(); !again.empty()) {
             e.stats.redelivered += again.size();
             e.pending.move_tail(0, again);
             e.pending = std::move(again);
@@ -711,7 +572,7 @@ private:
             const std::size_t n = e.links.size();
             for (std::size_t i = 0; i < n; ++i) {
                 auto& l = links_.at(e.links[(e.rotate + i) % n]);
-                const auto f = l.close_sent ? 0 : l.free_credit();
+                const auto f = l.out.close_sent() ? 0 : l.out.free_credit();
                 if (f > best_free) {
                     best = &l;
                     best_free = f;
@@ -723,14 +584,9 @@ private:
             ++e.rotate;
             const std::size_t k = static_cast<std::size_t>(
                 std::min<std::uint64_t>({best_free, e.pending.size(), 4096}));
-            internal::sent_values s;
-            s.first_seq = best->next_seq;
-            send_to(best->peer, wire::encode_data(best->id, best->next_seq, e.pending, 0, k));
-            e.pending.move_front(k, s.values); // pending keeps its buffers for the next values
-            best->next_seq += k;
+            send_to(best->peer, best->out.send(best->id, e.pending, k));
             e.stats.sent += k;
-            best->in_flight.push_back(std::move(s));
-            if (best->limit != 0 && best->next_seq >= best->limit) {
+            if (best->out.limit_reached()) {
                 send_close(*best);
             }
         }
@@ -739,7 +595,7 @@ private:
         if (e.source_done && e.pending.empty() && all_acknowledged(e)) {
             for (auto lid : e.links) {
                 auto& l = links_.at(lid);
-                if (!l.close_sent) {
+                if (!l.out.close_sent()) {
                     send_close(l);
                 }
             }
@@ -749,8 +605,7 @@ private:
 
     bool all_acknowledged(const export_entry& e) const {
         return std::all_of(e.links.begin(), e.links.end(), [&](std::uint64_t lid) {
-            const auto& l = links_.at(lid);
-            return l.acked == l.next_seq;
+            return links_.at(lid).out.all_acknowledged();
         });
     }
 
@@ -763,7 +618,7 @@ private:
         std::uint64_t free = 0;
         for (auto lid : e.links) {
             const auto& l = links_.at(lid);
-            free += l.close_sent ? 0 : l.free_credit();
+            free = internal::saturating_add(free, l.out.close_sent() ? 0 : l.out.free_credit());
         }
         if (free <= e.pending.size()) {
             return; // no importer could take more now; an ack or a new importer calls again
@@ -786,10 +641,7 @@ private:
         dispatch(e); // sends what was taken, and comes back here while there is room
     }
 
-    void send_close(link_state& l) {
-        l.close_sent = true;
-        send_to(l.peer, wire::encode(wire::close{l.id, l.next_seq}));
-    }
+    void send_close(link_state& l) { send_to(l.peer, wire::encode(l.out.close(l.id))); }
 
     void service(std::uint64_t id) {
         if (auto it = exports_.find(id); it != exports_.end()) {
@@ -797,44 +649,17 @@ private:
         }
     }
 
-    // Recv exports: a receiver asked for a value (or the pump found one asleep). Any thread.
-    void note_consumption(export_entry& e) {
-        const std::uint64_t handed = e.handed.load();
-        const std::uint64_t q = e.p->queued();
-        const std::uint64_t c = handed > q ? handed - q : 0;
-        std::uint64_t seen = e.consumed_max.load();
-        while (c > seen && !e.consumed_max.compare_exchange_weak(seen, c)) {
-        }
-        if (c > seen && !e.consumed_posted.exchange(true)) {
-            const std::uint64_t id = e.id;
-            loop_.post([this, id] {
-                if (auto it = exports_.find(id); it != exports_.end()) {
-                    it->second->consumed_posted.store(false); // first: later counts post again
-                    credit_consumed(*it->second);
-                }
-            });
-        }
-    }
-
     // Credits what the application consumed to the links its values came from, in the order
     // the pump handed them over, and acknowledges.
     void credit_consumed(export_entry& e) {
-        const std::uint64_t c = e.consumed_max.load();
-        if (c <= e.consumed) {
+        const auto counts = e.delivery->take_consumed();
+        if (counts.empty()) {
             return;
-        }
-        std::map<std::uint64_t, std::uint64_t> counts;
-        {
-            std::lock_guard lock(e.mu);
-            for (; e.consumed < c && !e.handed_links.empty(); ++e.consumed) {
-                ++counts[e.handed_links.front()];
-                e.handed_links.pop_front();
-            }
         }
         for (const auto& [lid, n] : counts) {
             if (auto l = links_.find(lid); l != links_.end()) {
                 l->second.good_consumed += n;
-                l->second.count_consumed();
+                l->second.in.consume(l->second.good_consumed);
                 e.stats.acknowledged += n;
             }
         }
@@ -848,8 +673,7 @@ private:
     void send_acks(export_entry& e) {
         for (auto lid : e.links) {
             auto& l = links_.at(lid);
-            if (internal::worth_reporting(l.consumed - l.ack_sent, l.window,
-                                          l.expected - l.consumed)) {
+            if (l.in.ack_due(l.in.in_flight())) {
                 ack(l);
             }
         }
@@ -857,9 +681,8 @@ private:
 
     // Acks what is consumed on `l`, if news.
     void ack(link_state& l) {
-        if (l.consumed > l.ack_sent) {
-            l.ack_sent = l.consumed;
-            send_to(l.peer, wire::encode(wire::ack{l.id, l.consumed, l.window}));
+        if (auto a = l.in.take_ack(l.id)) {
+            send_to(l.peer, wire::encode(*a));
         }
     }
 
@@ -870,7 +693,7 @@ private:
         }
         for (auto lid : e.links) {
             const auto& l = links_.at(lid);
-            if (!l.peer_closed || l.consumed < l.end) {
+            if (!l.in.complete(l.good_consumed)) {
                 return;
             }
         }
@@ -878,58 +701,21 @@ private:
         e.p->close();
     }
 
-    // Recv exports: hands over, waiting while the channel is full, what the loop could not.
-    void run_recv_pump(export_entry& e) {
-        for (;;) {
-            {
-                std::unique_lock lock(e.mu);
-                e.pump_busy = false;
-                e.cv.wait(lock, [&] { return !e.link_of.empty() || e.stopping; });
-                if (e.stopping) {
-                    return;
-                }
-                e.pump_busy = true;
-                watch_consumption(e);
-            }
-            if (!e.p->deliver_one(e.stop)) {
-                return; // stopped, or the application closed its channel
-            }
-            {
-                std::lock_guard lock(e.mu);
-                e.handed_links.push_back(e.link_of.front());
-                e.link_of.pop_front();
-            }
-            e.handed.fetch_add(1);
-            // A receiver asleep asked for the next value but may have counted before this
-            // value was handed over: count for it (see chan_observer::on_recv_request).
-            if (e.p->core().queue(false).size() != 0) {
-                note_consumption(e);
-            }
-        }
-    }
-
-    void stop_pump(export_entry& e) {
+    static void stop_pump(export_entry& e) {
         e.p->core().observer(nullptr);
-        {
-            std::lock_guard lock(e.mu);
-            e.stopping = true;
-        }
-        e.cv.notify_all();
-        e.stop.close();
-        if (e.pump.joinable()) {
-            e.pump.join();
+        if (e.delivery) {
+            e.delivery->stop();
         }
     }
 
     exporter_options options_;
     chan<error_event> errors_;
+    internal::liveness liveness_; // under the loop lock only
     std::string endpoint_;
     io_loop loop_; // declared after what its handlers use: it stops first
     std::optional<directory_registrar> registrar_; // with options_.directories
     // Under the loop lock only:
     std::uint64_t next_id_ = random_first_id();
-    std::map<std::string, std::chrono::steady_clock::time_point> last_heard_; // by peer
-    std::chrono::steady_clock::time_point last_beat_{};
     std::map<std::uint64_t, std::unique_ptr<export_entry>> exports_;
     std::map<std::string, std::uint64_t> by_name_;
     std::map<std::uint64_t, link_state> links_;

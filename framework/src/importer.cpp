@@ -1,13 +1,15 @@
 #include "netchan/importer.hpp"
 
 #include "netchan/internal/io_loop.hpp"
+#include "netchan/internal/liveness.hpp"
+#include "netchan/internal/receive_window.hpp"
+#include "netchan/internal/send_window.hpp"
 
-#include "internal/consumption.hpp"
 #include "internal/directory_importer.hpp"
 #include "internal/import_connection.hpp"
 #include "internal/import_group.hpp"
+#include "internal/import_link.hpp"
 #include "internal/registry.hpp"
-#include "internal/sent_values.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -30,74 +32,16 @@ std::span<const std::byte> bytes_of(const zmq::message_t& m) {
 
 } // namespace
 
-class importer_impl;
+using internal::import_link;
 
-// One imported channel, from one exporter. A channel imported by name from several exporters
-// has one link per exporter, all in one import_group.
-struct import_link final : chan_observer, internal::import_group::member {
-    std::uint64_t id = 0; // the exporter's link id
-    std::string name;
-    dir d{};
-    std::uint64_t credit = 0;
-    std::uint64_t limit = 0; // recv: close after this many values (0: none)
-    std::unique_ptr<port> p;
-    importer_impl* owner = nullptr;
-    internal::import_group* group = nullptr; // imported by name: the channel's other links
-    std::atomic<bool> armed{false};          // send side: the loop found the channel empty
-
-    // Recv side, any thread:
-    std::atomic<std::uint64_t> delivered{0};     // values put into the local channel (and, in
-                                                 // a group, bad values skipped)
-    std::atomic<std::uint64_t> ack_posted{0};    // consumption already reported to the loop
-    std::atomic<std::uint64_t> consumed_seen{0}; // consumption seen at the latest request
-
-    // Under the loop lock only:
-    bool ended = false;
-    bool resuming = false;         // the exporter lost this link: importing it again
-    bool refusal_reported = false; // while resuming
-    std::uint64_t resume_req = 0;  // the request id of this resume, the same for every retry
-    std::uint64_t base = 0;        // recv: values received on earlier links (before a resume)
-    std::uint64_t expected = 0;    // recv: next sequence number
-    std::uint64_t end = 0;         // recv: the exporter's close
-    bool close_seen = false;
-    bool closed_local = false;
-    std::uint64_t ack_sent = 0;
-    std::uint64_t next_seq = 0;    // send: values sent
-    std::uint64_t acked = 0;       // send: acknowledged
-    std::uint64_t window = 0;      // send: the exporter's credit for us
-    std::uint64_t seq_at_beat = 0; // send: next_seq when the exporter's previous heartbeat came
-    std::chrono::steady_clock::time_point beat_at{}; // send: when it came
-    wire::value_batch pending;                       // send: taken, not yet sent
-    std::deque<internal::sent_values> in_flight;
-    bool source_done = false;
-    bool close_sent = false;
-    bool settled = false;     // send, in a group: everything sent was acknowledged
-    internal::bad_values bad; // recv, on a link of its own (a group counts its own)
-    import_stats stats;
-
-    void on_recv_request() noexcept override;
-    void on_value_offered() noexcept override;
-    value_source* enter_source() noexcept override;
-    std::uint8_t interests() const noexcept override {
-        return d == dir::recv ? recv_requests | sources : values_offered;
-    }
-    void count_consumed(std::uint64_t consumed, std::uint64_t queued) noexcept override;
-    void value_offered() noexcept override;
-    void room() noexcept override;
-
-    /// Recv: the current link's sequence number of a count of values since the import began.
-    std::uint64_t seq_of(std::uint64_t count) const noexcept {
-        return count > base ? count - base : 0;
-    }
-
-    /// Recv: a count of good values consumed (or delivered), with the bad values among them.
-    std::uint64_t with_bad(std::uint64_t good) const noexcept { return good + bad.within(good); }
-};
-
-class importer_impl final : public io_loop::handler, public internal::import_connection {
+class importer_impl final : public io_loop::handler,
+                            public internal::import_connection,
+                            public internal::import_link::owner {
 public:
     importer_impl(const std::string& endpoint, importer_options options, chan<error_event> errors)
-        : options_(options), endpoint_(endpoint), errors_(std::move(errors)) {
+        : options_(options), endpoint_(endpoint), errors_(std::move(errors)),
+          liveness_(options.heartbeat_interval, options.peer_timeout) {
+        liveness_.heard(exporter_, std::chrono::steady_clock::now());
         auto sock = make_socket(internal::context(), zmq::socket_type::dealer);
         // Our own routing id, so that the exporter knows us again after a reconnect.
         std::random_device rd;
@@ -139,7 +83,14 @@ public:
 
     const std::string& endpoint() const noexcept { return endpoint_; }
     chan<error_event> errors() const { return errors_; }
-    io_loop& loop() noexcept { return loop_; }
+    // -- import_link::owner (any thread) --
+
+    // Links are never freed before the loop stops, so posted work may hold them (their ids
+    // change when they resume).
+    void post_service(import_link& l) override {
+        loop_.post([this, &l] { service(l); });
+    }
+    value_source* enter() noexcept override { return loop_.enter(); }
 
     std::shared_ptr<void> find_local(const std::string& name, const std::type_info& type, dir d) {
         if (!options_.local_fast_path) {
@@ -158,8 +109,13 @@ public:
         l->d = d;
         l->credit = std::max<std::size_t>(credit, 1);
         l->limit = limit;
+        if (d == dir::recv) {
+            l->in = internal::receive_window(l->credit);
+        } else {
+            l->out = internal::send_window(l->credit);
+        }
         l->p = std::move(p);
-        l->owner = this;
+        l->importer = this;
         const wire::import_req req{0,
                                    name,
                                    l->p->type(),
@@ -253,14 +209,15 @@ public:
     bool drain(std::chrono::milliseconds timeout) override {
         // A heartbeat now: the exporter answers it with what it has not acknowledged yet.
         loop_.call([&] {
-            last_beat_ = {};
+            liveness_.beat_soon();
             watch_exporter(std::chrono::steady_clock::now());
         });
         return loop_.wait_until(
             [&] {
                 for (auto& [id, l] : links_) {
                     if (l->d == dir::send && !l->ended &&
-                        (!l->pending.empty() || l->p->queued() != 0 || l->acked < l->next_seq)) {
+                        (!l->pending.empty() || l->p->queued() != 0 ||
+                         !l->out.all_acknowledged())) {
                         return false;
                     }
                 }
@@ -301,8 +258,7 @@ public:
             report({e.code(), "", endpoint_, e.what()});
             return;
         }
-        last_heard_ = std::chrono::steady_clock::now();
-        exporter_lost_ = false;
+        liveness_.heard(exporter_, std::chrono::steady_clock::now());
         std::visit([&](auto& msg) { handle(msg); }, m);
     }
 
@@ -333,8 +289,6 @@ public:
     }
 
     // A value was offered on a send import's channel.
-    // Links are never freed before the loop stops, so posted work may hold them (their ids
-    // change when they resume).
     void service(import_link& l) {
         if (!l.ended && !l.resuming && l.d == dir::send) {
             flush(l);
@@ -342,7 +296,7 @@ public:
     }
 
     // Consumption reported by a receiving application thread (via the observer).
-    void post_ack(import_link& l, std::uint64_t consumed) {
+    void post_ack(import_link& l, std::uint64_t consumed) override {
         loop_.post([this, &l, consumed] {
             if (l.ended) {
                 return;
@@ -358,7 +312,7 @@ private:
     void report(error_event ev) { (void)errors_.try_send(std::move(ev)); }
 
     static std::uint64_t in_flight(const import_link& l) {
-        return l.d == dir::send ? l.next_seq - l.acked : l.expected - l.ack_sent;
+        return l.d == dir::send ? l.out.in_flight() : l.in.expected() - l.in.ack_sent();
     }
 
     void send(const std::vector<std::byte>& frame) {
@@ -375,13 +329,12 @@ private:
     // Recv: acknowledges `consumed` values (counted since the import began), if news.
     // `consumed`: good values consumed, a count that never goes back.
     void ack_consumed(import_link& l, std::uint64_t consumed) {
-        const std::uint64_t next = l.seq_of(l.with_bad(consumed));
-        if (next > l.ack_sent) {
-            l.stats.acknowledged += next - l.ack_sent;
-            l.ack_sent = next;
-            send(wire::encode(wire::ack{l.id, next, l.credit}));
+        const std::uint64_t before = l.in.ack_sent();
+        l.in.consume(consumed);
+        if (auto a = l.in.take_ack(l.id)) {
+            l.stats.acknowledged += a->next - before;
+            send(wire::encode(*a));
         }
-        l.bad.settle(consumed);
     }
 
     // Heartbeats, and the verdict on an exporter that went silent.
@@ -393,31 +346,34 @@ private:
                 any = true;
                 if (!l->resuming) {
                     beat.links.push_back(id);
-                    beat.received.push_back(l->d == dir::recv ? l->expected : 0);
+                    beat.received.push_back(l->d == dir::recv ? l->in.expected() : 0);
                 }
             }
         }
         if (!any) {
-            last_heard_ = now; // nothing to watch: the clock starts with the next import
+            liveness_.heard(exporter_,
+                            now); // nothing to watch: the clock starts with the next import
             return;
         }
-        if (now - last_beat_ >= options_.heartbeat_interval) {
-            last_beat_ = now;
+        if (liveness_.beat_due(now)) {
             send(wire::encode(beat));
             for (auto& [id, l] : links_) {
                 if (l->resuming && !l->ended) {
                     request_resume(*l);
-                } else if (!l->ended && l->d == dir::recv && l->ack_sent != 0) {
-                    // Again: a broken connection may have lost it, and the exporter would
-                    // wait for credit forever.
-                    send(wire::encode(wire::ack{id, l->ack_sent, l->credit}));
-                } else if (!l->ended && l->close_sent) {
-                    send(wire::encode(wire::close{id, l->next_seq})); // again, for the same reason
+                } else if (!l->ended) {
+                    // Again: a broken connection may have lost them, and the exporter would
+                    // wait for credit, or for the end, forever.
+                    if (l->d == dir::recv) {
+                        if (auto a = l->in.repeat_ack(id)) {
+                            send(wire::encode(*a));
+                        }
+                    } else if (auto c = l->out.repeat_close(id)) {
+                        send(wire::encode(*c));
+                    }
                 }
             }
         }
-        if (!exporter_lost_ && now - last_heard_ > options_.peer_timeout) {
-            exporter_lost_ = true;
+        if (!liveness_.lost(now).empty()) {
             for (auto& [id, l] : links_) {
                 if (!l->ended && !l->resuming) {
                     lose_link(*l, "the exporter at " + endpoint_ + " is lost: silent for " +
@@ -487,23 +443,15 @@ private:
         l.resuming = false;
         ++l.stats.resumed;
         if (l.d == dir::recv) {
-            l.base = l.stats.received;
-            l.expected = 0;
-            l.ack_sent = 0;
-            l.close_seen = false;
-            l.end = 0;
+            l.in.restart(l.stats.received);
             ack_consumed(l, l.consumed_seen.load());
         } else {
             // What the lost exporter had not acknowledged goes first, again.
-            wire::value_batch again = internal::take_unacknowledged(l);
+            wire::value_batch again = l.out.take_unacknowledged();
             l.stats.redelivered += again.size();
             l.pending.move_tail(0, again);
             l.pending = std::move(again);
-            l.next_seq = 0;
-            l.seq_at_beat = 0;
-            l.acked = 0;
-            l.window = l.credit;
-            l.close_sent = false;
+            l.out = internal::send_window(l.credit);
             flush(l);
         }
     }
@@ -531,7 +479,6 @@ private:
             import_link& l = *link;
             links_[link_id] = std::move(link);
             if (l.d == dir::send) {
-                l.window = l.credit;
                 flush(l); // values sent before the answer came are waiting
             }
         }
@@ -548,21 +495,21 @@ private:
         }
         std::uint64_t queued = 0;
         for (std::size_t i = 0; i < m.values.size(); ++i) {
-            const std::uint64_t seq = m.first_seq + i;
-            if (seq < l->expected) {
+            const auto arrival = l->in.arrive(m.first_seq, i);
+            if (arrival == internal::receive_window::arrival::duplicate) {
                 ++l->stats.duplicates_dropped; // sent again after a reconnect
                 continue;
             }
-            if (seq > l->expected) {
+            if (arrival == internal::receive_window::arrival::gap) {
                 break; // earlier values were lost on the way: the exporter sends them again
             }
-            if (seq >= l->ack_sent + l->credit + 1) { // +1: the value the application holds
+            if (arrival == internal::receive_window::arrival::beyond_credit) {
                 ++l->stats.errors;
                 report({errc::bad_frame, l->name, endpoint_,
-                        "the exporter sent value " + std::to_string(seq) + " beyond our credit"});
+                        "the exporter sent value " + std::to_string(m.first_seq + i) +
+                            " beyond our credit"});
                 break;
             }
-            l->expected = seq + 1;
             ++l->stats.received;
             try {
                 l->p->decode_one(m.values[i]);
@@ -574,7 +521,7 @@ private:
                     l->delivered.fetch_add(1);
                     l->group->skip(*l, 1);
                 } else {
-                    l->bad.add(l->delivered.load() + l->p->decoded());
+                    l->in.bad_value(l->delivered.load() + l->p->decoded());
                 }
                 report({errc::bad_value, l->name, endpoint_, ex.what()});
             }
@@ -597,7 +544,7 @@ private:
         if (l == nullptr || l->d != dir::send) {
             return;
         }
-        l->stats.acknowledged += internal::apply_ack(*l, m);
+        l->stats.acknowledged += l->out.on_ack(m);
         flush(*l);
     }
 
@@ -606,8 +553,7 @@ private:
         if (l == nullptr) {
             return;
         }
-        l->close_seen = true;
-        l->end = m.end;
+        l->in.on_close(m);
         maybe_close_local(*l);
     }
 
@@ -635,12 +581,9 @@ private:
             }
             import_link& l = *it->second;
             if (!l.ended && !l.resuming && l.d == dir::send) {
-                l.stats.redelivered += internal::resend_lost(
-                    l, m.received[i], std::chrono::steady_clock::now(),
-                    options_.heartbeat_interval / 2,
-                    [&](std::uint64_t seq, const auto& batch, auto from, auto to) {
-                        send(wire::encode_data(id, seq, batch, from, to));
-                    });
+                l.stats.redelivered += l.out.resend_lost(
+                    id, m.received[i], std::chrono::steady_clock::now(), liveness_.min_resend_gap(),
+                    [&](const std::vector<std::byte>& frame) { send(frame); });
             }
         }
     }
@@ -671,8 +614,7 @@ private:
     // Recv side: close the local channel once everything before the exporter's close arrived
     // and was delivered.
     void maybe_close_local(import_link& l) {
-        if (l.close_seen && !l.closed_local && l.expected >= l.end &&
-            l.seq_of(l.with_bad(l.delivered.load())) >= l.end) {
+        if (!l.closed_local && l.in.complete(l.delivered.load())) {
             l.closed_local = true;
             if (l.group != nullptr) {
                 l.group->finish(l); // the channel closes when every exporter's stream is done
@@ -688,7 +630,7 @@ private:
         l.ended = true;
         if (l.group != nullptr) {
             if (l.d == dir::send) { // what the exporter did not acknowledge goes to another
-                wire::value_batch again = internal::take_unacknowledged(l);
+                wire::value_batch again = l.out.take_unacknowledged();
                 l.stats.redelivered += again.size();
                 l.pending.move_tail(0, again);
                 l.group->give_back(std::move(again));
@@ -702,23 +644,14 @@ private:
 
     // Send side: send what is pending within the exporter's credit; close when done.
     void flush(import_link& l) {
-        const std::uint64_t cap = l.acked + l.window;
-        const std::uint64_t free = cap > l.next_seq ? cap - l.next_seq : 0;
-        const std::size_t k =
-            static_cast<std::size_t>(std::min<std::uint64_t>(free, l.pending.size()));
+        const std::size_t k = static_cast<std::size_t>(
+            std::min<std::uint64_t>(l.out.free_credit(), l.pending.size()));
         if (k > 0) {
-            send(wire::encode_data(l.id, l.next_seq, l.pending, 0, k));
-            internal::sent_values s;
-            s.first_seq = l.next_seq;
-            l.pending.move_tail(k, s.values);
-            std::swap(l.pending, s.values);
-            l.next_seq += k;
+            send(l.out.send(l.id, l.pending, k));
             l.stats.sent += k;
-            l.in_flight.push_back(std::move(s));
         }
-        if (l.source_done && l.pending.empty() && !l.close_sent && may_close(l)) {
-            l.close_sent = true;
-            send(wire::encode(wire::close{l.id, l.next_seq}));
+        if (l.source_done && l.pending.empty() && !l.out.close_sent() && may_close(l)) {
+            send(wire::encode(l.out.close(l.id)));
         }
         take_more(l);
     }
@@ -729,7 +662,7 @@ private:
         if (l.group == nullptr) {
             return true;
         }
-        const bool settled = l.acked == l.next_seq;
+        const bool settled = l.out.all_acknowledged();
         if (settled != l.settled) {
             l.settled = settled;
             l.group->settle(l, settled);
@@ -743,8 +676,7 @@ private:
         if (l.source_done && l.group == nullptr) {
             return;
         }
-        const std::uint64_t cap = l.acked + l.window;
-        const std::uint64_t free = cap > l.next_seq ? cap - l.next_seq : 0;
+        const std::uint64_t free = l.out.free_credit();
         if (free <= l.pending.size()) {
             return; // the exporter's next ack calls again
         }
@@ -801,6 +733,9 @@ private:
     importer_options options_;
     std::string endpoint_;
     chan<error_event> errors_;
+    // Under the loop lock only: the exporter is the one peer, named by the empty string.
+    inline static const std::string exporter_;
+    internal::liveness liveness_;
     io_loop loop_;
     // Under the loop lock only:
     std::uint64_t next_req_ = 1;
@@ -809,59 +744,9 @@ private:
         waiting_;
     std::map<std::uint64_t, std::unique_ptr<import_link>> links_;
     std::map<std::uint64_t, std::uint64_t> resume_reqs_; // request id -> link id
-    std::chrono::steady_clock::time_point last_heard_ = std::chrono::steady_clock::now();
-    std::chrono::steady_clock::time_point last_beat_{};
-    bool exporter_lost_ = false;
-    bool shut_ = false;                                 // caller's thread (shut, destructor)
-    std::vector<std::unique_ptr<import_link>> retired_; // after shut()
+    bool shut_ = false;                                  // caller's thread (shut, destructor)
+    std::vector<std::unique_ptr<import_link>> retired_;  // after shut()
 };
-
-void import_link::on_value_offered() noexcept {
-    if (d == dir::send && armed.load() && armed.exchange(false)) { // load first: see value_watch
-        importer_impl* o = owner;
-        o->loop().post([o, this] { o->service(*this); });
-    }
-}
-
-void import_link::value_offered() noexcept {
-    importer_impl* o = owner;
-    o->loop().post([o, this] { o->service(*this); });
-}
-
-void import_link::room() noexcept {
-    owner->post_ack(*this, consumed_seen.load()); // delivers, then acknowledges what is new
-}
-
-void import_link::on_recv_request() noexcept {
-    if (d != dir::recv) {
-        return;
-    }
-    if (group != nullptr) {
-        group->on_recv_request(); // it knows which link each consumed value came from
-        return;
-    }
-    // The application asks for a value: everything it took before is consumed.
-    const std::uint64_t in_chan = delivered.load();
-    const std::uint64_t q = p->queued();
-    count_consumed(in_chan > q ? in_chan - q : 0, q);
-}
-
-// A receiver about to sleep waits on the importer's socket itself: the value it waits for
-// arrives there.
-value_source* import_link::enter_source() noexcept {
-    return d == dir::recv ? owner->loop().enter() : nullptr;
-}
-
-void import_link::count_consumed(std::uint64_t consumed, std::uint64_t q) noexcept {
-    internal::raise_to(consumed_seen, consumed);
-    const std::uint64_t posted = ack_posted.load();
-    if (consumed > posted && internal::worth_reporting(consumed - posted, credit, q)) {
-        std::uint64_t seen = posted;
-        if (ack_posted.compare_exchange_strong(seen, consumed)) {
-            owner->post_ack(*this, consumed);
-        }
-    }
-}
 
 } // namespace netchan::detail
 

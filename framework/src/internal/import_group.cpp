@@ -1,6 +1,6 @@
 #include "import_group.hpp"
 
-#include "consumption.hpp"
+#include "netchan/internal/receive_window.hpp"
 
 #include <algorithm>
 
@@ -183,7 +183,7 @@ void import_group::on_recv_request() noexcept {
     const std::uint64_t consumed = delivered > q ? delivered - q : 0;
     raise_to(seen_, consumed);
     const std::uint64_t counted = counted_.load();
-    if (consumed > counted && worth_reporting(consumed - counted, credit_, q)) {
+    if (consumed > counted && receive_window::worth_reporting(consumed - counted, credit_, q)) {
         notices later;
         {
             std::lock_guard lock(mu_);
