@@ -1,5 +1,9 @@
 #pragma once
 
+// Forward declarations of netchan's public types, for headers that only name them.
+
+#include <cstdint>
+
 namespace netchan {
 
 template <class T>
@@ -15,5 +19,16 @@ class directory_server;
 class directory_watch;
 struct directory_entry;
 struct directory_event;
+class exporter;
+struct export_options;
+struct export_stats;
+struct exporter_options;
+class importer;
+struct importer_options;
+struct import_stats;
+struct error_event;
+template <class T>
+struct chan_ref;
+enum class dir : std::uint8_t;
 
 } // namespace netchan

@@ -10,5 +10,6 @@
 #include "netchan/encoded.hpp"
 #include "netchan/error.hpp"
 #include "netchan/exporter.hpp"
+#include "netchan/fwd.hpp"
 #include "netchan/importer.hpp"
 #include "netchan/select.hpp"

@@ -33,11 +33,6 @@ public:
     /// Returns a type-erased copy of the chan<T> handle, for the same-process fast path.
     virtual std::shared_ptr<void> handle() const = 0;
 
-    /// Blocks until a value can be taken from the channel or `stop` is closed; then takes it and
-    /// up to `max - 1` more that are ready now, appending them to `out`. Returns false once the
-    /// channel is closed and drained, or stop was closed.
-    virtual bool take(value_batch& out, std::size_t max, chan<bool>& stop) = 0;
-
     /// What take_ready() found.
     struct taken {
         std::size_t count = 0; ///< values appended
@@ -86,7 +81,8 @@ struct port_codec<encoded> {
 };
 
 /// port for values of type T.
-/// Thread-safe: take() and deliver_one() run on one pump thread; decode_one() on the I/O thread.
+/// Thread-safe: deliver_one() runs on a pump thread; take_ready(), decode_one() and
+/// deliver_ready() under the I/O loop's lock.
 template <class T>
 class typed_port final : public port {
 public:
@@ -99,25 +95,6 @@ public:
     const std::type_info& cpp_type() const noexcept override { return typeid(T); }
     chan_core& core() const noexcept override { return ch_.state(); }
     std::shared_ptr<void> handle() const override { return std::make_shared<chan<T>>(ch_); }
-
-    bool take(value_batch& out, std::size_t max, chan<bool>& stop) override {
-        std::optional<T> first;
-        bool stopped = false;
-        select(on_recv(ch_, [&](std::optional<T> v) { first = std::move(v); }),
-               on_recv(stop, [&](std::optional<bool>) { stopped = true; }));
-        if (stopped || !first) {
-            return false;
-        }
-        port_codec<T>::add(out, *first);
-        for (std::size_t i = 1; i < max; ++i) {
-            auto more = ch_.try_recv();
-            if (!more) {
-                break;
-            }
-            port_codec<T>::add(out, *more);
-        }
-        return true;
-    }
 
     taken take_ready(value_batch& out, std::size_t max) override {
         taken t;
