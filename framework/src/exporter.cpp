@@ -102,7 +102,7 @@ public:
             raw->delivery = std::make_unique<internal::recv_delivery>(
                 *raw->p, [this] { return loop_.enter(); },
                 [this, raw] {
-                    loop_.post([this, raw] {
+                    loop_.dispatch([this, raw] {
                         // Still exported? (A hung-up entry is kept until the exporter goes.)
                         if (auto it = exports_.find(raw->id);
                             it != exports_.end() && it->second.get() == raw) {
@@ -137,9 +137,9 @@ public:
         if (raw->d == dir::send) {
             const std::uint64_t id = raw->id;
             raw->watch.core = &raw->p->core();
-            raw->watch.wake = [this, id] { loop_.post([this, id] { service(id); }); };
+            raw->watch.wake = [this, id] { loop_.dispatch([this, id] { service(id); }); };
             raw->p->core().observer(&raw->watch);
-            loop_.post([this, id] { service(id); }); // notice a channel closed before export
+            loop_.dispatch([this, id] { service(id); }); // notice a channel closed before export
         } else {
             raw->delivery->start([this, raw](const std::exception& ex) {
                 report({errc::bad_value, raw->name, "", ex.what()});

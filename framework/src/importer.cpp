@@ -88,7 +88,7 @@ public:
     // Links are never freed before the loop stops, so posted work may hold them (their ids
     // change when they resume).
     void post_service(import_link& l) override {
-        loop_.post([this, &l] { service(l); });
+        loop_.dispatch([this, &l] { service(l); });
     }
     value_source* enter() noexcept override { return loop_.enter(); }
 
@@ -297,7 +297,7 @@ public:
 
     // Consumption reported by a receiving application thread (via the observer).
     void post_ack(import_link& l, std::uint64_t consumed) override {
-        loop_.post([this, &l, consumed] {
+        loop_.dispatch([this, &l, consumed] {
             if (l.ended) {
                 return;
             }
