@@ -8,6 +8,7 @@
 #include "netchan/internal/send_window.hpp"
 
 #include "internal/export_entry.hpp"
+#include "internal/export_sender.hpp"
 #include "internal/recv_delivery.hpp"
 #include "internal/registry.hpp"
 
@@ -49,7 +50,9 @@ using internal::export_entry;
 using internal::link_state;
 
 /// The exporter's state; everything but the members marked otherwise is under the loop lock.
-class exporter_impl final : public io_loop::handler, public internal::local_exports {
+class exporter_impl final : public io_loop::handler,
+                            public internal::local_exports,
+                            public internal::export_sender::owner {
 public:
     exporter_impl(const std::string& endpoint, exporter_options options)
         : options_(options), errors_(options.errors_capacity),
@@ -343,7 +346,7 @@ private:
         }
     }
 
-    void send_to(const std::string& peer, const std::vector<std::byte>& frame) {
+    void send_to(const std::string& peer, const std::vector<std::byte>& frame) override {
         const std::span<const std::byte> parts[] = {
             {reinterpret_cast<const std::byte*>(peer.data()), peer.size()}, frame};
         (void)loop_.send(parts);
@@ -402,7 +405,7 @@ private:
         e.ever_connected = true;
         send_to(peer, wire::encode(wire::imported{m.req_id, id}));
         if (e.d == dir::send) {
-            dispatch(e);
+            sender_.send(e);
         }
     }
 
@@ -460,7 +463,7 @@ private:
         }
         export_entry& e = *l->exp;
         e.stats.acknowledged += l->out.on_ack(m);
-        dispatch(e);
+        sender_.send(e);
     }
 
     void handle(const std::string& peer, wire::close& m) {
@@ -548,7 +551,7 @@ private:
         by_request_.erase({l.peer, l.req_id});
         links_.erase(id);
         if (e.d == dir::send) {
-            dispatch(e);
+            sender_.send(e);
         } else {
             check_sink_done(e);
         }
@@ -564,88 +567,9 @@ private:
         e.links.clear();
     }
 
-    // Sends pending values to the links with free credit, most free credit first.
-    void dispatch(export_entry& e) {
-        while (!e.pending.empty()) {
-            link_state* best = nullptr;
-            std::uint64_t best_free = 0;
-            const std::size_t n = e.links.size();
-            for (std::size_t i = 0; i < n; ++i) {
-                auto& l = links_.at(e.links[(e.rotate + i) % n]);
-                const auto f = l.out.close_sent() ? 0 : l.out.free_credit();
-                if (f > best_free) {
-                    best = &l;
-                    best_free = f;
-                }
-            }
-            if (best == nullptr) {
-                break;
-            }
-            ++e.rotate;
-            const std::size_t k = static_cast<std::size_t>(
-                std::min<std::uint64_t>({best_free, e.pending.size(), 4096}));
-            send_to(best->peer, best->out.send(best->id, e.pending, k));
-            e.stats.sent += k;
-            if (best->out.limit_reached()) {
-                send_close(*best);
-            }
-        }
-        // Close only once everything is acknowledged: until then a lost importer's values
-        // may have to go to the others, which must still be open for them.
-        if (e.source_done && e.pending.empty() && all_acknowledged(e)) {
-            for (auto lid : e.links) {
-                auto& l = links_.at(lid);
-                if (!l.out.close_sent()) {
-                    send_close(l);
-                }
-            }
-        }
-        take_more(e);
-    }
-
-    bool all_acknowledged(const export_entry& e) const {
-        return std::all_of(e.links.begin(), e.links.end(), [&](std::uint64_t lid) {
-            return links_.at(lid).out.all_acknowledged();
-        });
-    }
-
-    // Takes values from a send export's channel while importers have room for them, then sends
-    // them; arms the watch when the channel is empty.
-    void take_more(export_entry& e) {
-        if (e.d != dir::send || e.source_done) {
-            return;
-        }
-        std::uint64_t free = 0;
-        for (auto lid : e.links) {
-            const auto& l = links_.at(lid);
-            free = internal::saturating_add(free, l.out.close_sent() ? 0 : l.out.free_credit());
-        }
-        if (free <= e.pending.size()) {
-            return; // no importer could take more now; an ack or a new importer calls again
-        }
-        const auto room =
-            static_cast<std::size_t>(std::min<std::uint64_t>(free - e.pending.size(), 4096));
-        auto t = e.p->take_ready(e.pending, room);
-        if (t.count == 0 && !t.drained) {
-            auto& core = e.p->core();
-            core.want(chan_observer::values_offered, true);
-            t = e.p->take_ready(e.pending, room); // a value offered before is seen here
-            if (t.count == 0 && !t.drained) {
-                return; // the next value offered calls service()
-            }
-            core.want(chan_observer::values_offered, false);
-        }
-        if (t.drained) {
-            e.source_done = true;
-        }
-        dispatch(e); // sends what was taken, and comes back here while there is room
-    }
-
-    void send_close(link_state& l) { send_to(l.peer, wire::encode(l.out.close(l.id))); }
-
     void service(std::uint64_t id) {
         if (auto it = exports_.find(id); it != exports_.end()) {
-            dispatch(*it->second);
+            sender_.send(*it->second);
         }
     }
 
@@ -719,6 +643,7 @@ private:
     std::map<std::uint64_t, std::unique_ptr<export_entry>> exports_;
     std::map<std::string, std::uint64_t> by_name_;
     std::map<std::uint64_t, link_state> links_;
+    internal::export_sender sender_{*this, links_};
     std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> by_request_; // -> link id
     std::atomic<std::uint64_t> errors_dropped_{0}; // report() runs on the loop and pump threads
     std::mutex retired_mu_;

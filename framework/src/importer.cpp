@@ -10,6 +10,7 @@
 #include "internal/import_group.hpp"
 #include "internal/import_link.hpp"
 #include "internal/registry.hpp"
+#include "internal/send_source.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -676,12 +677,10 @@ private:
         if (l.source_done && l.group == nullptr) {
             return;
         }
-        const std::uint64_t free = l.out.free_credit();
-        if (free <= l.pending.size()) {
+        const std::size_t room = internal::send_source::room(l.out.free_credit(), l.pending.size());
+        if (room == 0) {
             return; // the exporter's next ack calls again
         }
-        const auto room =
-            static_cast<std::size_t>(std::min<std::uint64_t>(free - l.pending.size(), 4096));
         // Values a lost link of the group gave back go first, also after the channel drained.
         const std::size_t back = l.group != nullptr ? l.group->take_back(l.pending, room) : 0;
         if (l.source_done) {
@@ -690,23 +689,17 @@ private:
             }
             return;
         }
-        auto t = l.p->take_ready(l.pending, room - back);
-        t.count += back;
-        if (t.count == 0 && !t.drained) {
-            if (l.group != nullptr) {
+        const auto t = internal::send_source::take(*l.p, l.pending, room, back, [&](bool on) {
+            if (l.group == nullptr) {
+                l.armed.store(on);
+            } else if (on) {
                 l.group->armed(l);
             } else {
-                l.armed.store(true);
-            }
-            t = l.p->take_ready(l.pending, room);
-            if (t.count == 0 && !t.drained) {
-                return;
-            }
-            if (l.group != nullptr) {
                 l.group->disarm(l);
-            } else {
-                l.armed.store(false);
             }
+        });
+        if (t.count == 0 && !t.drained) {
+            return;
         }
         if (t.drained) {
             l.source_done = true;
