@@ -9,6 +9,7 @@
 #include "internal/import_connection.hpp"
 #include "internal/import_group.hpp"
 #include "internal/import_link.hpp"
+#include "internal/import_resume.hpp"
 #include "internal/registry.hpp"
 #include "internal/send_source.hpp"
 
@@ -37,7 +38,8 @@ using internal::import_link;
 
 class importer_impl final : public io_loop::handler,
                             public internal::import_connection,
-                            public internal::import_link::owner {
+                            public internal::import_link::owner,
+                            public internal::import_resume::owner {
 public:
     importer_impl(const std::string& endpoint, importer_options options, chan<error_event> errors)
         : options_(options), endpoint_(endpoint), errors_(std::move(errors)),
@@ -309,16 +311,18 @@ public:
         });
     }
 
-private:
-    void report(error_event ev) { (void)errors_.try_send(std::move(ev)); }
+    // -- import_resume::owner (under the loop lock) --
 
-    static std::uint64_t in_flight(const import_link& l) {
-        return l.d == dir::send ? l.out.in_flight() : l.in.expected() - l.in.ack_sent();
-    }
+    void report(error_event ev) override { (void)errors_.try_send(std::move(ev)); }
 
-    void send(const std::vector<std::byte>& frame) {
+    void send(const std::vector<std::byte>& frame) override {
         const std::span<const std::byte> parts[] = {frame};
         (void)loop_.send(parts);
+    }
+
+private:
+    static std::uint64_t in_flight(const import_link& l) {
+        return l.d == dir::send ? l.out.in_flight() : l.in.expected() - l.in.ack_sent();
     }
 
     import_link* live(std::uint64_t id) {
@@ -329,7 +333,7 @@ private:
 
     // Recv: acknowledges `consumed` values (counted since the import began), if news.
     // `consumed`: good values consumed, a count that never goes back.
-    void ack_consumed(import_link& l, std::uint64_t consumed) {
+    void ack_consumed(import_link& l, std::uint64_t consumed) override {
         const std::uint64_t before = l.in.ack_sent();
         l.in.consume(consumed);
         if (auto a = l.in.take_ack(l.id)) {
@@ -360,7 +364,7 @@ private:
             send(wire::encode(beat));
             for (auto& [id, l] : links_) {
                 if (l->resuming && !l->ended) {
-                    request_resume(*l);
+                    resume_.request(*l);
                 } else if (!l->ended) {
                     // Again: a broken connection may have lost them, and the exporter would
                     // wait for credit, or for the end, forever.
@@ -377,89 +381,16 @@ private:
         if (!liveness_.lost(now).empty()) {
             for (auto& [id, l] : links_) {
                 if (!l->ended && !l->resuming) {
-                    lose_link(*l, "the exporter at " + endpoint_ + " is lost: silent for " +
-                                      std::to_string(options_.peer_timeout.count()) + " ms");
+                    resume_.lose(*l, "the exporter at " + endpoint_ + " is lost: silent for " +
+                                         std::to_string(options_.peer_timeout.count()) + " ms");
                 }
             }
         }
     }
 
-    // The exporter lost this link (it died, restarted or gave us up): report it, then close
-    // the channel or import it again, as the options say.
-    void lose_link(import_link& l, const std::string& why) {
-        ++l.stats.peers_lost;
-        report({errc::peer_lost, l.name, endpoint_, why});
-        if (l.group != nullptr) {
-            // Imported by name: the importer finds the exporters again through the directory.
-            send(wire::encode(wire::hangup{l.id})); // in case it was only a network cut
-            // import_n (a limit) stays with its one exporter: its channel closes.
-            end_link(l, options_.close_when_exporter_lost || l.limit != 0);
-            return;
-        }
-        if (options_.close_when_exporter_lost || (l.limit != 0 && l.stats.received >= l.limit)) {
-            end_link(l);
-            return;
-        }
-        l.resuming = true;
-        l.refusal_reported = false;
-        resume_reqs_.erase(l.resume_req);
-        l.resume_req = next_req_++;
-        resume_reqs_[l.resume_req] = l.id;
-        request_resume(l);
-    }
-
-    // Asked again every heartbeat until answered; the exporter answers repeats of one request
-    // with one link.
-    void request_resume(import_link& l) {
-        const std::uint64_t req_id = l.resume_req;
-        const std::uint64_t limit = l.limit != 0 ? l.limit - l.stats.received : 0;
-        send(wire::encode(wire::import_req{
-            req_id, l.name, l.p->type(),
-            l.d == dir::recv ? wire::direction::send : wire::direction::recv, l.credit, limit}));
-    }
-
-    // An answer to a resume request: the link starts again under its new id, from sequence 0.
-    void resumed(std::uint64_t old_id, const wire::message& m, std::uint64_t new_id) {
-        auto it = links_.find(old_id);
-        if (it == links_.end() || it->second->ended || !it->second->resuming) {
-            if (new_id != 0 && new_id != old_id) { // after a hangup: undo the import
-                send(wire::encode(wire::hangup{new_id}));
-            }
-            return; // or answered again: resumed already
-        }
-        import_link& l = *it->second;
-        if (new_id == 0) {
-            const auto& r = std::get<wire::refused>(m);
-            if (!l.refusal_reported) { // the exporter may export it soon: keep asking
-                l.refusal_reported = true;
-                report({r.code, l.name, endpoint_, "while resuming: " + r.message});
-            }
-            return;
-        }
-        auto node = links_.extract(it);
-        node.key() = new_id;
-        links_.insert(std::move(node));
-        l.id = new_id;
-        resume_reqs_[l.resume_req] = new_id;
-        l.resuming = false;
-        ++l.stats.resumed;
-        if (l.d == dir::recv) {
-            l.in.restart(l.stats.received);
-            ack_consumed(l, l.consumed_seen.load());
-        } else {
-            // What the lost exporter had not acknowledged goes first, again.
-            wire::value_batch again = l.out.take_unacknowledged();
-            l.stats.redelivered += again.size();
-            l.pending.move_tail(0, again);
-            l.pending = std::move(again);
-            l.out = internal::send_window(l.credit);
-            flush(l);
-        }
-    }
-
     void answer(std::uint64_t req_id, const wire::message& m, std::uint64_t link_id) {
-        if (auto r = resume_reqs_.find(req_id); r != resume_reqs_.end()) {
-            return resumed(r->second, m, link_id);
+        if (resume_.answered(req_id, m, link_id)) {
+            return;
         }
         auto it = waiting_.find(req_id);
         if (it == waiting_.end()) {
@@ -593,9 +524,9 @@ private:
         if (m.code == errc::unknown_link) {
             if (auto it = links_.find(m.link); it != links_.end()) {
                 if (!it->second->ended && !it->second->resuming) {
-                    lose_link(*it->second, "the exporter at " + endpoint_ + " no longer knows '" +
-                                               it->second->name +
-                                               "' (it restarted, or gave this importer up)");
+                    resume_.lose(*it->second, "the exporter at " + endpoint_ +
+                                                  " no longer knows '" + it->second->name +
+                                                  "' (it restarted, or gave this importer up)");
                 }
                 return; // ended or resuming already: a late answer
             }
@@ -627,7 +558,7 @@ private:
 
     // `finished`: a link of a group counts as a completed stream (the group closes its channel
     // when no other link is left).
-    void end_link(import_link& l, bool finished = false) {
+    void end_link(import_link& l, bool finished = false) override {
         l.ended = true;
         if (l.group != nullptr) {
             if (l.d == dir::send) { // what the exporter did not acknowledge goes to another
@@ -644,7 +575,7 @@ private:
     }
 
     // Send side: send what is pending within the exporter's credit; close when done.
-    void flush(import_link& l) {
+    void flush(import_link& l) override {
         const std::size_t k = static_cast<std::size_t>(
             std::min<std::uint64_t>(l.out.free_credit(), l.pending.size()));
         if (k > 0) {
@@ -736,9 +667,10 @@ private:
              std::pair<std::unique_ptr<import_link>, std::shared_ptr<std::promise<wire::message>>>>
         waiting_;
     std::map<std::uint64_t, std::unique_ptr<import_link>> links_;
-    std::map<std::uint64_t, std::uint64_t> resume_reqs_; // request id -> link id
-    bool shut_ = false;                                  // caller's thread (shut, destructor)
-    std::vector<std::unique_ptr<import_link>> retired_;  // after shut()
+    internal::import_resume resume_{*this, links_, next_req_, endpoint_,
+                                    options_.close_when_exporter_lost};
+    bool shut_ = false;                                 // caller's thread (shut, destructor)
+    std::vector<std::unique_ptr<import_link>> retired_; // after shut()
 };
 
 } // namespace netchan::detail
