@@ -10,8 +10,8 @@
 #include "internal/import_group.hpp"
 #include "internal/import_link.hpp"
 #include "internal/import_resume.hpp"
+#include "internal/import_sender.hpp"
 #include "internal/registry.hpp"
-#include "internal/send_source.hpp"
 
 #include <algorithm>
 #include <condition_variable>
@@ -39,7 +39,8 @@ using internal::import_link;
 class importer_impl final : public io_loop::handler,
                             public internal::import_connection,
                             public internal::import_link::owner,
-                            public internal::import_resume::owner {
+                            public internal::import_resume::owner,
+                            public internal::import_sender::owner {
 public:
     importer_impl(const std::string& endpoint, importer_options options, chan<error_event> errors)
         : options_(options), endpoint_(endpoint), errors_(std::move(errors)),
@@ -574,69 +575,7 @@ private:
         l.p->close();
     }
 
-    // Send side: send what is pending within the exporter's credit; close when done.
-    void flush(import_link& l) override {
-        const std::size_t k = static_cast<std::size_t>(
-            std::min<std::uint64_t>(l.out.free_credit(), l.pending.size()));
-        if (k > 0) {
-            send(l.out.send(l.id, l.pending, k));
-            l.stats.sent += k;
-        }
-        if (l.source_done && l.pending.empty() && !l.out.close_sent() && may_close(l)) {
-            send(wire::encode(l.out.close(l.id)));
-        }
-        take_more(l);
-    }
-
-    // Send side of a group: a link closes its stream only once every link has all it sent
-    // acknowledged, as a lost one gives back what was not, for the others to send.
-    bool may_close(import_link& l) {
-        if (l.group == nullptr) {
-            return true;
-        }
-        const bool settled = l.out.all_acknowledged();
-        if (settled != l.settled) {
-            l.settled = settled;
-            l.group->settle(l, settled);
-        }
-        return settled && l.group->quiet();
-    }
-
-    // Send side: takes values from the channel while the exporter has room for them; arms the
-    // watch when the channel is empty (arm, then look again: a value offered in between is seen).
-    void take_more(import_link& l) {
-        if (l.source_done && l.group == nullptr) {
-            return;
-        }
-        const std::size_t room = internal::send_source::room(l.out.free_credit(), l.pending.size());
-        if (room == 0) {
-            return; // the exporter's next ack calls again
-        }
-        // Values a lost link of the group gave back go first, also after the channel drained.
-        const std::size_t back = l.group != nullptr ? l.group->take_back(l.pending, room) : 0;
-        if (l.source_done) {
-            if (back != 0) {
-                flush(l);
-            }
-            return;
-        }
-        const auto t = internal::send_source::take(*l.p, l.pending, room, back, [&](bool on) {
-            if (l.group == nullptr) {
-                l.armed.store(on);
-            } else if (on) {
-                l.group->armed(l);
-            } else {
-                l.group->disarm(l);
-            }
-        });
-        if (t.count == 0 && !t.drained) {
-            return;
-        }
-        if (t.drained) {
-            l.source_done = true;
-        }
-        flush(l);
-    }
+    void flush(import_link& l) override { sender_.flush(l); }
 
     // Recv side: moves decoded values into the channel; its capacity is the credit, so there is
     // room unless the application itself sent into it (then the rest waits for its next receive).
@@ -667,6 +606,7 @@ private:
              std::pair<std::unique_ptr<import_link>, std::shared_ptr<std::promise<wire::message>>>>
         waiting_;
     std::map<std::uint64_t, std::unique_ptr<import_link>> links_;
+    internal::import_sender sender_{*this};
     internal::import_resume resume_{*this, links_, next_req_, endpoint_,
                                     options_.close_when_exporter_lost};
     bool shut_ = false;                                 // caller's thread (shut, destructor)
