@@ -3,11 +3,11 @@
 #include "netchan/directory_endpoints.hpp"
 #include "netchan/directory_registrar.hpp"
 #include "netchan/internal/io_loop.hpp"
-#include "netchan/internal/liveness.hpp"
 #include "netchan/internal/receive_window.hpp"
 #include "netchan/internal/send_window.hpp"
 
 #include "internal/export_entry.hpp"
+#include "internal/export_heartbeat.hpp"
 #include "internal/export_sender.hpp"
 #include "internal/recv_delivery.hpp"
 #include "internal/registry.hpp"
@@ -52,11 +52,11 @@ using internal::link_state;
 /// The exporter's state; everything but the members marked otherwise is under the loop lock.
 class exporter_impl final : public io_loop::handler,
                             public internal::local_exports,
-                            public internal::export_sender::owner {
+                            public internal::export_sender::owner,
+                            public internal::export_heartbeat::owner {
 public:
     exporter_impl(const std::string& endpoint, exporter_options options)
-        : options_(options), errors_(options.errors_capacity),
-          liveness_(options.heartbeat_interval, options.peer_timeout) {
+        : options_(options), errors_(options.errors_capacity) {
         auto sock = make_socket(internal::context(), zmq::socket_type::router);
         sock.set(zmq::sockopt::router_mandatory, 1);
         // An importer reconnecting after a cut takes its routing id over from the connection
@@ -278,7 +278,7 @@ public:
             send_to(peer, wire::encode(wire::error{0, e.code(), e.what()}));
             return;
         }
-        liveness_.heard(peer, std::chrono::steady_clock::now());
+        heartbeat_.heard(peer, std::chrono::steady_clock::now());
         std::visit([&](auto& msg) { handle(peer, msg); }, m);
     }
 
@@ -297,31 +297,7 @@ public:
                 ack(l); // a remainder below a quarter window
             }
         }
-        if (liveness_.beat_due(now)) {
-            std::map<std::string, wire::heartbeat> beats;
-            for (const auto& [lid, l] : links_) {
-                auto& beat = beats[l.peer];
-                beat.links.push_back(lid);
-                beat.received.push_back(l.exp->d == dir::recv ? l.in.expected() : 0);
-            }
-            for (const auto& [peer, beat] : beats) {
-                send_to(peer, wire::encode(beat));
-            }
-            for (const auto& [lid, l] : links_) {
-                // Again: a broken connection may have lost them, and the importer would wait
-                // for credit, or for the end, forever.
-                if (l.exp->d == dir::recv) {
-                    if (auto a = l.in.repeat_ack(lid)) {
-                        send_to(l.peer, wire::encode(*a));
-                    }
-                } else if (auto c = l.out.repeat_close(lid)) {
-                    send_to(l.peer, wire::encode(*c));
-                }
-            }
-        }
-        for (const auto& peer : liveness_.lost(now)) {
-            lose_peer(peer);
-        }
+        heartbeat_.tick(now);
         for (auto& [id, e] : exports_) {
             if (e->d == dir::recv) {
                 credit_consumed(*e); // counts a busy loop has not got to yet
@@ -484,27 +460,7 @@ private:
         }
     }
 
-    // The importer lists its links: any we do not know (we restarted, or gave it up as lost)
-    // it must import again.
-    // For links we send on, it says what arrived: what a broken connection lost goes again.
-    void handle(const std::string& peer, wire::heartbeat& m) {
-        for (std::size_t i = 0; i < m.links.size(); ++i) {
-            const auto id = m.links[i];
-            auto it = links_.find(id);
-            if (it == links_.end() || it->second.peer != peer) {
-                send_to(peer, wire::encode(wire::error{id, errc::unknown_link, "unknown link"}));
-                continue;
-            }
-            link_state& l = it->second;
-            if (l.exp->d == dir::recv) {
-                ack(l); // the remainder, for an importer draining (or to say we are here)
-            } else {
-                l.exp->stats.redelivered += l.out.resend_lost(
-                    id, m.received[i], std::chrono::steady_clock::now(), liveness_.min_resend_gap(),
-                    [&](const std::vector<std::byte>& frame) { send_to(peer, frame); });
-            }
-        }
-    }
+    void handle(const std::string& peer, wire::heartbeat& m) { heartbeat_.on_heartbeat(peer, m); }
 
     void handle(const std::string& peer, wire::error& m) {
         std::string channel;
@@ -519,23 +475,15 @@ private:
         report({errc::bad_frame, "", peer_name(peer), "unexpected frame for an exporter"});
     }
 
-    // An importer went silent: every link to it ends, and what it held goes to the others.
-    void lose_peer(const std::string& peer) {
-        std::vector<std::uint64_t> ids;
-        for (const auto& [lid, l] : links_) {
-            if (l.peer == peer) {
-                ids.push_back(lid);
-            }
-        }
-        for (auto lid : ids) {
-            link_state& l = links_.at(lid);
-            ++l.exp->stats.peers_lost;
-            report({errc::peer_lost, l.exp->name, peer_name(peer),
-                    "importer " + peer_name(peer) + " of '" + l.exp->name +
-                        "' is lost: silent for " + std::to_string(options_.peer_timeout.count()) +
-                        " ms"});
-            drop_link(l);
-        }
+    // -- export_heartbeat::owner --
+
+    // An importer went silent: its link ends, and what it held goes to the others.
+    void lose(link_state& l) override {
+        ++l.exp->stats.peers_lost;
+        report({errc::peer_lost, l.exp->name, peer_name(l.peer),
+                "importer " + peer_name(l.peer) + " of '" + l.exp->name + "' is lost: silent for " +
+                    std::to_string(options_.peer_timeout.count()) + " ms"});
+        drop_link(l);
     }
 
     // Removes a link; what it had not acknowledged is sent again to the others.
@@ -604,7 +552,7 @@ private:
     }
 
     // Acks what is consumed on `l`, if news.
-    void ack(link_state& l) {
+    void ack(link_state& l) override {
         if (auto a = l.in.take_ack(l.id)) {
             send_to(l.peer, wire::encode(*a));
         }
@@ -634,7 +582,6 @@ private:
 
     exporter_options options_;
     chan<error_event> errors_;
-    internal::liveness liveness_; // under the loop lock only
     std::string endpoint_;
     io_loop loop_; // declared after what its handlers use: it stops first
     std::optional<directory_registrar> registrar_; // with options_.directories
@@ -644,6 +591,7 @@ private:
     std::map<std::string, std::uint64_t> by_name_;
     std::map<std::uint64_t, link_state> links_;
     internal::export_sender sender_{*this, links_};
+    internal::export_heartbeat heartbeat_{*this, links_, options_};
     std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> by_request_; // -> link id
     std::atomic<std::uint64_t> errors_dropped_{0}; // report() runs on the loop and pump threads
     std::mutex retired_mu_;

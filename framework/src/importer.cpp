@@ -1,13 +1,13 @@
 #include "netchan/importer.hpp"
 
 #include "netchan/internal/io_loop.hpp"
-#include "netchan/internal/liveness.hpp"
 #include "netchan/internal/receive_window.hpp"
 #include "netchan/internal/send_window.hpp"
 
 #include "internal/directory_importer.hpp"
 #include "internal/import_connection.hpp"
 #include "internal/import_group.hpp"
+#include "internal/import_heartbeat.hpp"
 #include "internal/import_link.hpp"
 #include "internal/import_resume.hpp"
 #include "internal/import_sender.hpp"
@@ -40,12 +40,11 @@ class importer_impl final : public io_loop::handler,
                             public internal::import_connection,
                             public internal::import_link::owner,
                             public internal::import_resume::owner,
-                            public internal::import_sender::owner {
+                            public internal::import_sender::owner,
+                            public internal::import_heartbeat::owner {
 public:
     importer_impl(const std::string& endpoint, importer_options options, chan<error_event> errors)
-        : options_(options), endpoint_(endpoint), errors_(std::move(errors)),
-          liveness_(options.heartbeat_interval, options.peer_timeout) {
-        liveness_.heard(exporter_, std::chrono::steady_clock::now());
+        : options_(options), endpoint_(endpoint), errors_(std::move(errors)) {
         auto sock = make_socket(internal::context(), zmq::socket_type::dealer);
         // Our own routing id, so that the exporter knows us again after a reconnect.
         std::random_device rd;
@@ -212,10 +211,7 @@ public:
 
     bool drain(std::chrono::milliseconds timeout) override {
         // A heartbeat now: the exporter answers it with what it has not acknowledged yet.
-        loop_.call([&] {
-            liveness_.beat_soon();
-            watch_exporter(std::chrono::steady_clock::now());
-        });
+        loop_.call([&] { heartbeat_.beat_now(std::chrono::steady_clock::now()); });
         return loop_.wait_until(
             [&] {
                 for (auto& [id, l] : links_) {
@@ -262,7 +258,7 @@ public:
             report({e.code(), "", endpoint_, e.what()});
             return;
         }
-        liveness_.heard(exporter_, std::chrono::steady_clock::now());
+        heartbeat_.heard(std::chrono::steady_clock::now());
         std::visit([&](auto& msg) { handle(msg); }, m);
     }
 
@@ -289,7 +285,7 @@ public:
                 ack_consumed(*l, l->consumed_seen.load());
             }
         }
-        watch_exporter(std::chrono::steady_clock::now());
+        heartbeat_.tick(std::chrono::steady_clock::now());
     }
 
     // A value was offered on a send import's channel.
@@ -340,52 +336,6 @@ private:
         if (auto a = l.in.take_ack(l.id)) {
             l.stats.acknowledged += a->next - before;
             send(wire::encode(*a));
-        }
-    }
-
-    // Heartbeats, and the verdict on an exporter that went silent.
-    void watch_exporter(std::chrono::steady_clock::time_point now) {
-        bool any = false;
-        wire::heartbeat beat;
-        for (auto& [id, l] : links_) {
-            if (!l->ended) {
-                any = true;
-                if (!l->resuming) {
-                    beat.links.push_back(id);
-                    beat.received.push_back(l->d == dir::recv ? l->in.expected() : 0);
-                }
-            }
-        }
-        if (!any) {
-            liveness_.heard(exporter_,
-                            now); // nothing to watch: the clock starts with the next import
-            return;
-        }
-        if (liveness_.beat_due(now)) {
-            send(wire::encode(beat));
-            for (auto& [id, l] : links_) {
-                if (l->resuming && !l->ended) {
-                    resume_.request(*l);
-                } else if (!l->ended) {
-                    // Again: a broken connection may have lost them, and the exporter would
-                    // wait for credit, or for the end, forever.
-                    if (l->d == dir::recv) {
-                        if (auto a = l->in.repeat_ack(id)) {
-                            send(wire::encode(*a));
-                        }
-                    } else if (auto c = l->out.repeat_close(id)) {
-                        send(wire::encode(*c));
-                    }
-                }
-            }
-        }
-        if (!liveness_.lost(now).empty()) {
-            for (auto& [id, l] : links_) {
-                if (!l->ended && !l->resuming) {
-                    resume_.lose(*l, "the exporter at " + endpoint_ + " is lost: silent for " +
-                                         std::to_string(options_.peer_timeout.count()) + " ms");
-                }
-            }
         }
     }
 
@@ -501,25 +451,7 @@ private:
         end_link(*l);
     }
 
-    // The exporter lists its links to us: one we do not know any more (we resumed it under a
-    // new id) must end there, so that what it holds unacknowledged goes elsewhere.
-    // For links we send on, it says what arrived: what a broken connection lost goes again.
-    void handle(wire::heartbeat& m) {
-        for (std::size_t i = 0; i < m.links.size(); ++i) {
-            const auto id = m.links[i];
-            auto it = links_.find(id);
-            if (it == links_.end()) {
-                send(wire::encode(wire::hangup{id}));
-                continue;
-            }
-            import_link& l = *it->second;
-            if (!l.ended && !l.resuming && l.d == dir::send) {
-                l.stats.redelivered += l.out.resend_lost(
-                    id, m.received[i], std::chrono::steady_clock::now(), liveness_.min_resend_gap(),
-                    [&](const std::vector<std::byte>& frame) { send(frame); });
-            }
-        }
-    }
+    void handle(wire::heartbeat& m) { heartbeat_.on_heartbeat(m); }
 
     void handle(wire::error& m) {
         if (m.code == errc::unknown_link) {
@@ -596,9 +528,6 @@ private:
     importer_options options_;
     std::string endpoint_;
     chan<error_event> errors_;
-    // Under the loop lock only: the exporter is the one peer, named by the empty string.
-    inline static const std::string exporter_;
-    internal::liveness liveness_;
     io_loop loop_;
     // Under the loop lock only:
     std::uint64_t next_req_ = 1;
@@ -609,6 +538,7 @@ private:
     internal::import_sender sender_{*this};
     internal::import_resume resume_{*this, links_, next_req_, endpoint_,
                                     options_.close_when_exporter_lost};
+    internal::import_heartbeat heartbeat_{*this, links_, resume_, endpoint_, options_};
     bool shut_ = false;                                 // caller's thread (shut, destructor)
     std::vector<std::unique_ptr<import_link>> retired_; // after shut()
 };
