@@ -8,6 +8,7 @@
 
 #include "internal/export_entry.hpp"
 #include "internal/export_heartbeat.hpp"
+#include "internal/export_receiver.hpp"
 #include "internal/export_sender.hpp"
 #include "internal/recv_delivery.hpp"
 #include "internal/registry.hpp"
@@ -53,7 +54,8 @@ using internal::link_state;
 class exporter_impl final : public io_loop::handler,
                             public internal::local_exports,
                             public internal::export_sender::owner,
-                            public internal::export_heartbeat::owner {
+                            public internal::export_heartbeat::owner,
+                            public internal::export_receiver::owner {
 public:
     exporter_impl(const std::string& endpoint, exporter_options options)
         : options_(options), errors_(options.errors_capacity) {
@@ -110,7 +112,7 @@ public:
                         if (auto it = exports_.find(raw->id);
                             it != exports_.end() && it->second.get() == raw) {
                             raw->delivery->posted(); // first: later counts post again
-                            credit_consumed(*raw);
+                            receiver_.credit_consumed(*raw);
                         }
                     });
                 });
@@ -300,7 +302,7 @@ public:
         heartbeat_.tick(now);
         for (auto& [id, e] : exports_) {
             if (e->d == dir::recv) {
-                credit_consumed(*e); // counts a busy loop has not got to yet
+                receiver_.credit_consumed(*e); // counts a busy loop has not got to yet
             }
         }
     }
@@ -429,7 +431,7 @@ private:
         if (queued) {
             e.delivery->hand_over();
         }
-        send_acks(e);
+        receiver_.send_acks(e);
     }
 
     void handle(const std::string& peer, wire::ack& m) {
@@ -448,8 +450,8 @@ private:
             return;
         }
         l->in.on_close(m);
-        ack(*l); // the importer may be draining
-        check_sink_done(*l->exp);
+        receiver_.ack(*l); // the importer may be draining
+        receiver_.check_sink_done(*l->exp);
     }
 
     // Idempotent: an importer that already hung up a link hangs it up again when our HEARTBEAT
@@ -501,7 +503,7 @@ private:
         if (e.d == dir::send) {
             sender_.send(e);
         } else {
-            check_sink_done(e);
+            receiver_.check_sink_done(e);
         }
     }
 
@@ -521,57 +523,7 @@ private:
         }
     }
 
-    // Credits what the application consumed to the links its values came from, in the order
-    // the pump handed them over, and acknowledges.
-    void credit_consumed(export_entry& e) {
-        const auto counts = e.delivery->take_consumed();
-        if (counts.empty()) {
-            return;
-        }
-        for (const auto& [lid, n] : counts) {
-            if (auto l = links_.find(lid); l != links_.end()) {
-                l->second.good_consumed += n;
-                l->second.in.consume(l->second.good_consumed);
-                e.stats.acknowledged += n;
-            }
-        }
-        send_acks(e);
-        check_sink_done(e);
-    }
-
-    // Acks in steps of a quarter window: fewer frames (and wake-ups of the importer), and the
-    // sender never waits long. A small window is acked as soon as everything is consumed;
-    // smaller remainders go with the tick, the importer's close and its heartbeats.
-    void send_acks(export_entry& e) {
-        for (auto lid : e.links) {
-            auto& l = links_.at(lid);
-            if (l.in.ack_due(l.in.in_flight())) {
-                ack(l);
-            }
-        }
-    }
-
-    // Acks what is consumed on `l`, if news.
-    void ack(link_state& l) override {
-        if (auto a = l.in.take_ack(l.id)) {
-            send_to(l.peer, wire::encode(*a));
-        }
-    }
-
-    void check_sink_done(export_entry& e) {
-        if (e.d != dir::recv || e.sink_closed || !e.opts.close_when_importers_done ||
-            !e.ever_connected) {
-            return;
-        }
-        for (auto lid : e.links) {
-            const auto& l = links_.at(lid);
-            if (!l.in.complete(l.good_consumed)) {
-                return;
-            }
-        }
-        e.sink_closed = true;
-        e.p->close();
-    }
+    void ack(link_state& l) override { receiver_.ack(l); }
 
     static void stop_pump(export_entry& e) {
         e.p->core().observer(nullptr);
@@ -591,6 +543,7 @@ private:
     std::map<std::string, std::uint64_t> by_name_;
     std::map<std::uint64_t, link_state> links_;
     internal::export_sender sender_{*this, links_};
+    internal::export_receiver receiver_{*this, links_};
     internal::export_heartbeat heartbeat_{*this, links_, options_};
     std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> by_request_; // -> link id
     std::atomic<std::uint64_t> errors_dropped_{0}; // report() runs on the loop and pump threads

@@ -9,6 +9,7 @@
 #include "internal/import_group.hpp"
 #include "internal/import_heartbeat.hpp"
 #include "internal/import_link.hpp"
+#include "internal/import_receiver.hpp"
 #include "internal/import_resume.hpp"
 #include "internal/import_sender.hpp"
 #include "internal/registry.hpp"
@@ -41,7 +42,8 @@ class importer_impl final : public io_loop::handler,
                             public internal::import_link::owner,
                             public internal::import_resume::owner,
                             public internal::import_sender::owner,
-                            public internal::import_heartbeat::owner {
+                            public internal::import_heartbeat::owner,
+                            public internal::import_receiver::owner {
 public:
     importer_impl(const std::string& endpoint, importer_options options, chan<error_event> errors)
         : options_(options), endpoint_(endpoint), errors_(std::move(errors)) {
@@ -275,9 +277,9 @@ public:
             if (l->ended || l->d != dir::recv) {
                 continue;
             }
-            deliver(*l);
+            receiver_.deliver(*l);
             if (!l->resuming) {
-                maybe_close_local(*l);
+                receiver_.maybe_close_local(*l);
                 // Small remainders of consumption are acknowledged here.
                 if (l->group != nullptr) {
                     l->group->count_now();
@@ -301,7 +303,7 @@ public:
             if (l.ended) {
                 return;
             }
-            deliver(l); // room was made: values held back by a full channel can go in
+            receiver_.deliver(l); // room was made: values held back by a full channel can go in
             if (!l.resuming) {
                 ack_consumed(l, consumed);
             }
@@ -328,15 +330,8 @@ private:
                                                                                : it->second.get();
     }
 
-    // Recv: acknowledges `consumed` values (counted since the import began), if news.
-    // `consumed`: good values consumed, a count that never goes back.
     void ack_consumed(import_link& l, std::uint64_t consumed) override {
-        const std::uint64_t before = l.in.ack_sent();
-        l.in.consume(consumed);
-        if (auto a = l.in.take_ack(l.id)) {
-            l.stats.acknowledged += a->next - before;
-            send(wire::encode(*a));
-        }
+        receiver_.ack_consumed(l, consumed);
     }
 
     void answer(std::uint64_t req_id, const wire::message& m, std::uint64_t link_id) {
@@ -410,7 +405,7 @@ private:
             }
         }
         if (queued != 0) {
-            deliver(*l);
+            receiver_.deliver(*l);
         }
         if (queued != m.values.size()) { // report bad values consumed now, or credit stalls
             if (l->group != nullptr) {
@@ -419,7 +414,7 @@ private:
                 ack_consumed(*l, l->consumed_seen.load());
             }
         }
-        maybe_close_local(*l);
+        receiver_.maybe_close_local(*l);
     }
 
     void handle(wire::ack& m) {
@@ -437,7 +432,7 @@ private:
             return;
         }
         l->in.on_close(m);
-        maybe_close_local(*l);
+        receiver_.maybe_close_local(*l);
     }
 
     void handle(wire::hangup& m) {
@@ -476,19 +471,6 @@ private:
         report({errc::bad_frame, "", endpoint_, "unexpected frame for an importer"});
     }
 
-    // Recv side: close the local channel once everything before the exporter's close arrived
-    // and was delivered.
-    void maybe_close_local(import_link& l) {
-        if (!l.closed_local && l.in.complete(l.delivered.load())) {
-            l.closed_local = true;
-            if (l.group != nullptr) {
-                l.group->finish(l); // the channel closes when every exporter's stream is done
-            } else {
-                l.p->close();
-            }
-        }
-    }
-
     // `finished`: a link of a group counts as a completed stream (the group closes its channel
     // when no other link is left).
     void end_link(import_link& l, bool finished = false) override {
@@ -509,22 +491,6 @@ private:
 
     void flush(import_link& l) override { sender_.flush(l); }
 
-    // Recv side: moves decoded values into the channel; its capacity is the credit, so there is
-    // room unless the application itself sent into it (then the rest waits for its next receive).
-    void deliver(import_link& l) {
-        try {
-            l.delivered.fetch_add(l.group != nullptr ? l.group->deliver(l, *l.p)
-                                                     : l.p->deliver_ready());
-            // A receiver asleep already asked for the next value but may have counted before
-            // this delivery was: count for it (the other half of chan_observer's handshake).
-            if (l.p->core().queue(false).size() != 0) {
-                l.on_recv_request();
-            }
-        } catch (const closed_error&) {
-            // The application closed its own channel: nothing more can be delivered.
-        }
-    }
-
     importer_options options_;
     std::string endpoint_;
     chan<error_event> errors_;
@@ -535,6 +501,7 @@ private:
              std::pair<std::unique_ptr<import_link>, std::shared_ptr<std::promise<wire::message>>>>
         waiting_;
     std::map<std::uint64_t, std::unique_ptr<import_link>> links_;
+    internal::import_receiver receiver_{*this};
     internal::import_sender sender_{*this};
     internal::import_resume resume_{*this, links_, next_req_, endpoint_,
                                     options_.close_when_exporter_lost};
