@@ -3,11 +3,13 @@
 #include "netchan/directory_endpoints.hpp"
 #include "netchan/directory_registrar.hpp"
 #include "netchan/internal/io_loop.hpp"
-#include "netchan/internal/liveness.hpp"
 #include "netchan/internal/receive_window.hpp"
 #include "netchan/internal/send_window.hpp"
 
 #include "internal/export_entry.hpp"
+#include "internal/export_heartbeat.hpp"
+#include "internal/export_receiver.hpp"
+#include "internal/export_sender.hpp"
 #include "internal/recv_delivery.hpp"
 #include "internal/registry.hpp"
 
@@ -49,11 +51,14 @@ using internal::export_entry;
 using internal::link_state;
 
 /// The exporter's state; everything but the members marked otherwise is under the loop lock.
-class exporter_impl final : public io_loop::handler, public internal::local_exports {
+class exporter_impl final : public io_loop::handler,
+                            public internal::local_exports,
+                            public internal::export_sender::owner,
+                            public internal::export_heartbeat::owner,
+                            public internal::export_receiver::owner {
 public:
     exporter_impl(const std::string& endpoint, exporter_options options)
-        : options_(options), errors_(options.errors_capacity),
-          liveness_(options.heartbeat_interval, options.peer_timeout) {
+        : options_(options), errors_(options.errors_capacity) {
         auto sock = make_socket(internal::context(), zmq::socket_type::router);
         sock.set(zmq::sockopt::router_mandatory, 1);
         // An importer reconnecting after a cut takes its routing id over from the connection
@@ -102,12 +107,12 @@ public:
             raw->delivery = std::make_unique<internal::recv_delivery>(
                 *raw->p, [this] { return loop_.enter(); },
                 [this, raw] {
-                    loop_.post([this, raw] {
+                    loop_.dispatch([this, raw] {
                         // Still exported? (A hung-up entry is kept until the exporter goes.)
                         if (auto it = exports_.find(raw->id);
                             it != exports_.end() && it->second.get() == raw) {
                             raw->delivery->posted(); // first: later counts post again
-                            credit_consumed(*raw);
+                            receiver_.credit_consumed(*raw);
                         }
                     });
                 });
@@ -137,9 +142,9 @@ public:
         if (raw->d == dir::send) {
             const std::uint64_t id = raw->id;
             raw->watch.core = &raw->p->core();
-            raw->watch.wake = [this, id] { loop_.post([this, id] { service(id); }); };
+            raw->watch.wake = [this, id] { loop_.dispatch([this, id] { service(id); }); };
             raw->p->core().observer(&raw->watch);
-            loop_.post([this, id] { service(id); }); // notice a channel closed before export
+            loop_.dispatch([this, id] { service(id); }); // notice a channel closed before export
         } else {
             raw->delivery->start([this, raw](const std::exception& ex) {
                 report({errc::bad_value, raw->name, "", ex.what()});
@@ -275,7 +280,7 @@ public:
             send_to(peer, wire::encode(wire::error{0, e.code(), e.what()}));
             return;
         }
-        liveness_.heard(peer, std::chrono::steady_clock::now());
+        heartbeat_.heard(peer, std::chrono::steady_clock::now());
         std::visit([&](auto& msg) { handle(peer, msg); }, m);
     }
 
@@ -294,34 +299,10 @@ public:
                 ack(l); // a remainder below a quarter window
             }
         }
-        if (liveness_.beat_due(now)) {
-            std::map<std::string, wire::heartbeat> beats;
-            for (const auto& [lid, l] : links_) {
-                auto& beat = beats[l.peer];
-                beat.links.push_back(lid);
-                beat.received.push_back(l.exp->d == dir::recv ? l.in.expected() : 0);
-            }
-            for (const auto& [peer, beat] : beats) {
-                send_to(peer, wire::encode(beat));
-            }
-            for (const auto& [lid, l] : links_) {
-                // Again: a broken connection may have lost them, and the importer would wait
-                // for credit, or for the end, forever.
-                if (l.exp->d == dir::recv) {
-                    if (auto a = l.in.repeat_ack(lid)) {
-                        send_to(l.peer, wire::encode(*a));
-                    }
-                } else if (auto c = l.out.repeat_close(lid)) {
-                    send_to(l.peer, wire::encode(*c));
-                }
-            }
-        }
-        for (const auto& peer : liveness_.lost(now)) {
-            lose_peer(peer);
-        }
+        heartbeat_.tick(now);
         for (auto& [id, e] : exports_) {
             if (e->d == dir::recv) {
-                credit_consumed(*e); // counts a busy loop has not got to yet
+                receiver_.credit_consumed(*e); // counts a busy loop has not got to yet
             }
         }
     }
@@ -343,7 +324,7 @@ private:
         }
     }
 
-    void send_to(const std::string& peer, const std::vector<std::byte>& frame) {
+    void send_to(const std::string& peer, const std::vector<std::byte>& frame) override {
         const std::span<const std::byte> parts[] = {
             {reinterpret_cast<const std::byte*>(peer.data()), peer.size()}, frame};
         (void)loop_.send(parts);
@@ -402,7 +383,7 @@ private:
         e.ever_connected = true;
         send_to(peer, wire::encode(wire::imported{m.req_id, id}));
         if (e.d == dir::send) {
-            dispatch(e);
+            sender_.send(e);
         }
     }
 
@@ -450,7 +431,7 @@ private:
         if (queued) {
             e.delivery->hand_over();
         }
-        send_acks(e);
+        receiver_.send_acks(e);
     }
 
     void handle(const std::string& peer, wire::ack& m) {
@@ -460,7 +441,7 @@ private:
         }
         export_entry& e = *l->exp;
         e.stats.acknowledged += l->out.on_ack(m);
-        dispatch(e);
+        sender_.send(e);
     }
 
     void handle(const std::string& peer, wire::close& m) {
@@ -469,8 +450,8 @@ private:
             return;
         }
         l->in.on_close(m);
-        ack(*l); // the importer may be draining
-        check_sink_done(*l->exp);
+        receiver_.ack(*l); // the importer may be draining
+        receiver_.check_sink_done(*l->exp);
     }
 
     // Idempotent: an importer that already hung up a link hangs it up again when our HEARTBEAT
@@ -481,27 +462,7 @@ private:
         }
     }
 
-    // The importer lists its links: any we do not know (we restarted, or gave it up as lost)
-    // it must import again.
-    // For links we send on, it says what arrived: what a broken connection lost goes again.
-    void handle(const std::string& peer, wire::heartbeat& m) {
-        for (std::size_t i = 0; i < m.links.size(); ++i) {
-            const auto id = m.links[i];
-            auto it = links_.find(id);
-            if (it == links_.end() || it->second.peer != peer) {
-                send_to(peer, wire::encode(wire::error{id, errc::unknown_link, "unknown link"}));
-                continue;
-            }
-            link_state& l = it->second;
-            if (l.exp->d == dir::recv) {
-                ack(l); // the remainder, for an importer draining (or to say we are here)
-            } else {
-                l.exp->stats.redelivered += l.out.resend_lost(
-                    id, m.received[i], std::chrono::steady_clock::now(), liveness_.min_resend_gap(),
-                    [&](const std::vector<std::byte>& frame) { send_to(peer, frame); });
-            }
-        }
-    }
+    void handle(const std::string& peer, wire::heartbeat& m) { heartbeat_.on_heartbeat(peer, m); }
 
     void handle(const std::string& peer, wire::error& m) {
         std::string channel;
@@ -516,23 +477,15 @@ private:
         report({errc::bad_frame, "", peer_name(peer), "unexpected frame for an exporter"});
     }
 
-    // An importer went silent: every link to it ends, and what it held goes to the others.
-    void lose_peer(const std::string& peer) {
-        std::vector<std::uint64_t> ids;
-        for (const auto& [lid, l] : links_) {
-            if (l.peer == peer) {
-                ids.push_back(lid);
-            }
-        }
-        for (auto lid : ids) {
-            link_state& l = links_.at(lid);
-            ++l.exp->stats.peers_lost;
-            report({errc::peer_lost, l.exp->name, peer_name(peer),
-                    "importer " + peer_name(peer) + " of '" + l.exp->name +
-                        "' is lost: silent for " + std::to_string(options_.peer_timeout.count()) +
-                        " ms"});
-            drop_link(l);
-        }
+    // -- export_heartbeat::owner --
+
+    // An importer went silent: its link ends, and what it held goes to the others.
+    void lose(link_state& l) override {
+        ++l.exp->stats.peers_lost;
+        report({errc::peer_lost, l.exp->name, peer_name(l.peer),
+                "importer " + peer_name(l.peer) + " of '" + l.exp->name + "' is lost: silent for " +
+                    std::to_string(options_.peer_timeout.count()) + " ms"});
+        drop_link(l);
     }
 
     // Removes a link; what it had not acknowledged is sent again to the others.
@@ -548,9 +501,9 @@ private:
         by_request_.erase({l.peer, l.req_id});
         links_.erase(id);
         if (e.d == dir::send) {
-            dispatch(e);
+            sender_.send(e);
         } else {
-            check_sink_done(e);
+            receiver_.check_sink_done(e);
         }
     }
 
@@ -564,142 +517,13 @@ private:
         e.links.clear();
     }
 
-    // Sends pending values to the links with free credit, most free credit first.
-    void dispatch(export_entry& e) {
-        while (!e.pending.empty()) {
-            link_state* best = nullptr;
-            std::uint64_t best_free = 0;
-            const std::size_t n = e.links.size();
-            for (std::size_t i = 0; i < n; ++i) {
-                auto& l = links_.at(e.links[(e.rotate + i) % n]);
-                const auto f = l.out.close_sent() ? 0 : l.out.free_credit();
-                if (f > best_free) {
-                    best = &l;
-                    best_free = f;
-                }
-            }
-            if (best == nullptr) {
-                break;
-            }
-            ++e.rotate;
-            const std::size_t k = static_cast<std::size_t>(
-                std::min<std::uint64_t>({best_free, e.pending.size(), 4096}));
-            send_to(best->peer, best->out.send(best->id, e.pending, k));
-            e.stats.sent += k;
-            if (best->out.limit_reached()) {
-                send_close(*best);
-            }
-        }
-        // Close only once everything is acknowledged: until then a lost importer's values
-        // may have to go to the others, which must still be open for them.
-        if (e.source_done && e.pending.empty() && all_acknowledged(e)) {
-            for (auto lid : e.links) {
-                auto& l = links_.at(lid);
-                if (!l.out.close_sent()) {
-                    send_close(l);
-                }
-            }
-        }
-        take_more(e);
-    }
-
-    bool all_acknowledged(const export_entry& e) const {
-        return std::all_of(e.links.begin(), e.links.end(), [&](std::uint64_t lid) {
-            return links_.at(lid).out.all_acknowledged();
-        });
-    }
-
-    // Takes values from a send export's channel while importers have room for them, then sends
-    // them; arms the watch when the channel is empty.
-    void take_more(export_entry& e) {
-        if (e.d != dir::send || e.source_done) {
-            return;
-        }
-        std::uint64_t free = 0;
-        for (auto lid : e.links) {
-            const auto& l = links_.at(lid);
-            free = internal::saturating_add(free, l.out.close_sent() ? 0 : l.out.free_credit());
-        }
-        if (free <= e.pending.size()) {
-            return; // no importer could take more now; an ack or a new importer calls again
-        }
-        const auto room =
-            static_cast<std::size_t>(std::min<std::uint64_t>(free - e.pending.size(), 4096));
-        auto t = e.p->take_ready(e.pending, room);
-        if (t.count == 0 && !t.drained) {
-            auto& core = e.p->core();
-            core.want(chan_observer::values_offered, true);
-            t = e.p->take_ready(e.pending, room); // a value offered before is seen here
-            if (t.count == 0 && !t.drained) {
-                return; // the next value offered calls service()
-            }
-            core.want(chan_observer::values_offered, false);
-        }
-        if (t.drained) {
-            e.source_done = true;
-        }
-        dispatch(e); // sends what was taken, and comes back here while there is room
-    }
-
-    void send_close(link_state& l) { send_to(l.peer, wire::encode(l.out.close(l.id))); }
-
     void service(std::uint64_t id) {
         if (auto it = exports_.find(id); it != exports_.end()) {
-            dispatch(*it->second);
+            sender_.send(*it->second);
         }
     }
 
-    // Credits what the application consumed to the links its values came from, in the order
-    // the pump handed them over, and acknowledges.
-    void credit_consumed(export_entry& e) {
-        const auto counts = e.delivery->take_consumed();
-        if (counts.empty()) {
-            return;
-        }
-        for (const auto& [lid, n] : counts) {
-            if (auto l = links_.find(lid); l != links_.end()) {
-                l->second.good_consumed += n;
-                l->second.in.consume(l->second.good_consumed);
-                e.stats.acknowledged += n;
-            }
-        }
-        send_acks(e);
-        check_sink_done(e);
-    }
-
-    // Acks in steps of a quarter window: fewer frames (and wake-ups of the importer), and the
-    // sender never waits long. A small window is acked as soon as everything is consumed;
-    // smaller remainders go with the tick, the importer's close and its heartbeats.
-    void send_acks(export_entry& e) {
-        for (auto lid : e.links) {
-            auto& l = links_.at(lid);
-            if (l.in.ack_due(l.in.in_flight())) {
-                ack(l);
-            }
-        }
-    }
-
-    // Acks what is consumed on `l`, if news.
-    void ack(link_state& l) {
-        if (auto a = l.in.take_ack(l.id)) {
-            send_to(l.peer, wire::encode(*a));
-        }
-    }
-
-    void check_sink_done(export_entry& e) {
-        if (e.d != dir::recv || e.sink_closed || !e.opts.close_when_importers_done ||
-            !e.ever_connected) {
-            return;
-        }
-        for (auto lid : e.links) {
-            const auto& l = links_.at(lid);
-            if (!l.in.complete(l.good_consumed)) {
-                return;
-            }
-        }
-        e.sink_closed = true;
-        e.p->close();
-    }
+    void ack(link_state& l) override { receiver_.ack(l); }
 
     static void stop_pump(export_entry& e) {
         e.p->core().observer(nullptr);
@@ -710,7 +534,6 @@ private:
 
     exporter_options options_;
     chan<error_event> errors_;
-    internal::liveness liveness_; // under the loop lock only
     std::string endpoint_;
     io_loop loop_; // declared after what its handlers use: it stops first
     std::optional<directory_registrar> registrar_; // with options_.directories
@@ -719,6 +542,9 @@ private:
     std::map<std::uint64_t, std::unique_ptr<export_entry>> exports_;
     std::map<std::string, std::uint64_t> by_name_;
     std::map<std::uint64_t, link_state> links_;
+    internal::export_sender sender_{*this, links_};
+    internal::export_receiver receiver_{*this, links_};
+    internal::export_heartbeat heartbeat_{*this, links_, options_};
     std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> by_request_; // -> link id
     std::atomic<std::uint64_t> errors_dropped_{0}; // report() runs on the loop and pump threads
     std::mutex retired_mu_;

@@ -1,14 +1,17 @@
 #include "netchan/importer.hpp"
 
 #include "netchan/internal/io_loop.hpp"
-#include "netchan/internal/liveness.hpp"
 #include "netchan/internal/receive_window.hpp"
 #include "netchan/internal/send_window.hpp"
 
 #include "internal/directory_importer.hpp"
 #include "internal/import_connection.hpp"
 #include "internal/import_group.hpp"
+#include "internal/import_heartbeat.hpp"
 #include "internal/import_link.hpp"
+#include "internal/import_receiver.hpp"
+#include "internal/import_resume.hpp"
+#include "internal/import_sender.hpp"
 #include "internal/registry.hpp"
 
 #include <algorithm>
@@ -36,12 +39,14 @@ using internal::import_link;
 
 class importer_impl final : public io_loop::handler,
                             public internal::import_connection,
-                            public internal::import_link::owner {
+                            public internal::import_link::owner,
+                            public internal::import_resume::owner,
+                            public internal::import_sender::owner,
+                            public internal::import_heartbeat::owner,
+                            public internal::import_receiver::owner {
 public:
     importer_impl(const std::string& endpoint, importer_options options, chan<error_event> errors)
-        : options_(options), endpoint_(endpoint), errors_(std::move(errors)),
-          liveness_(options.heartbeat_interval, options.peer_timeout) {
-        liveness_.heard(exporter_, std::chrono::steady_clock::now());
+        : options_(options), endpoint_(endpoint), errors_(std::move(errors)) {
         auto sock = make_socket(internal::context(), zmq::socket_type::dealer);
         // Our own routing id, so that the exporter knows us again after a reconnect.
         std::random_device rd;
@@ -88,7 +93,7 @@ public:
     // Links are never freed before the loop stops, so posted work may hold them (their ids
     // change when they resume).
     void post_service(import_link& l) override {
-        loop_.post([this, &l] { service(l); });
+        loop_.dispatch([this, &l] { service(l); });
     }
     value_source* enter() noexcept override { return loop_.enter(); }
 
@@ -208,10 +213,7 @@ public:
 
     bool drain(std::chrono::milliseconds timeout) override {
         // A heartbeat now: the exporter answers it with what it has not acknowledged yet.
-        loop_.call([&] {
-            liveness_.beat_soon();
-            watch_exporter(std::chrono::steady_clock::now());
-        });
+        loop_.call([&] { heartbeat_.beat_now(std::chrono::steady_clock::now()); });
         return loop_.wait_until(
             [&] {
                 for (auto& [id, l] : links_) {
@@ -258,7 +260,7 @@ public:
             report({e.code(), "", endpoint_, e.what()});
             return;
         }
-        liveness_.heard(exporter_, std::chrono::steady_clock::now());
+        heartbeat_.heard(std::chrono::steady_clock::now());
         std::visit([&](auto& msg) { handle(msg); }, m);
     }
 
@@ -275,9 +277,9 @@ public:
             if (l->ended || l->d != dir::recv) {
                 continue;
             }
-            deliver(*l);
+            receiver_.deliver(*l);
             if (!l->resuming) {
-                maybe_close_local(*l);
+                receiver_.maybe_close_local(*l);
                 // Small remainders of consumption are acknowledged here.
                 if (l->group != nullptr) {
                     l->group->count_now();
@@ -285,7 +287,7 @@ public:
                 ack_consumed(*l, l->consumed_seen.load());
             }
         }
-        watch_exporter(std::chrono::steady_clock::now());
+        heartbeat_.tick(std::chrono::steady_clock::now());
     }
 
     // A value was offered on a send import's channel.
@@ -297,27 +299,29 @@ public:
 
     // Consumption reported by a receiving application thread (via the observer).
     void post_ack(import_link& l, std::uint64_t consumed) override {
-        loop_.post([this, &l, consumed] {
+        loop_.dispatch([this, &l, consumed] {
             if (l.ended) {
                 return;
             }
-            deliver(l); // room was made: values held back by a full channel can go in
+            receiver_.deliver(l); // room was made: values held back by a full channel can go in
             if (!l.resuming) {
                 ack_consumed(l, consumed);
             }
         });
     }
 
-private:
-    void report(error_event ev) { (void)errors_.try_send(std::move(ev)); }
+    // -- import_resume::owner (under the loop lock) --
 
-    static std::uint64_t in_flight(const import_link& l) {
-        return l.d == dir::send ? l.out.in_flight() : l.in.expected() - l.in.ack_sent();
-    }
+    void report(error_event ev) override { (void)errors_.try_send(std::move(ev)); }
 
-    void send(const std::vector<std::byte>& frame) {
+    void send(const std::vector<std::byte>& frame) override {
         const std::span<const std::byte> parts[] = {frame};
         (void)loop_.send(parts);
+    }
+
+private:
+    static std::uint64_t in_flight(const import_link& l) {
+        return l.d == dir::send ? l.out.in_flight() : l.in.expected() - l.in.ack_sent();
     }
 
     import_link* live(std::uint64_t id) {
@@ -326,139 +330,13 @@ private:
                                                                                : it->second.get();
     }
 
-    // Recv: acknowledges `consumed` values (counted since the import began), if news.
-    // `consumed`: good values consumed, a count that never goes back.
-    void ack_consumed(import_link& l, std::uint64_t consumed) {
-        const std::uint64_t before = l.in.ack_sent();
-        l.in.consume(consumed);
-        if (auto a = l.in.take_ack(l.id)) {
-            l.stats.acknowledged += a->next - before;
-            send(wire::encode(*a));
-        }
-    }
-
-    // Heartbeats, and the verdict on an exporter that went silent.
-    void watch_exporter(std::chrono::steady_clock::time_point now) {
-        bool any = false;
-        wire::heartbeat beat;
-        for (auto& [id, l] : links_) {
-            if (!l->ended) {
-                any = true;
-                if (!l->resuming) {
-                    beat.links.push_back(id);
-                    beat.received.push_back(l->d == dir::recv ? l->in.expected() : 0);
-                }
-            }
-        }
-        if (!any) {
-            liveness_.heard(exporter_,
-                            now); // nothing to watch: the clock starts with the next import
-            return;
-        }
-        if (liveness_.beat_due(now)) {
-            send(wire::encode(beat));
-            for (auto& [id, l] : links_) {
-                if (l->resuming && !l->ended) {
-                    request_resume(*l);
-                } else if (!l->ended) {
-                    // Again: a broken connection may have lost them, and the exporter would
-                    // wait for credit, or for the end, forever.
-                    if (l->d == dir::recv) {
-                        if (auto a = l->in.repeat_ack(id)) {
-                            send(wire::encode(*a));
-                        }
-                    } else if (auto c = l->out.repeat_close(id)) {
-                        send(wire::encode(*c));
-                    }
-                }
-            }
-        }
-        if (!liveness_.lost(now).empty()) {
-            for (auto& [id, l] : links_) {
-                if (!l->ended && !l->resuming) {
-                    lose_link(*l, "the exporter at " + endpoint_ + " is lost: silent for " +
-                                      std::to_string(options_.peer_timeout.count()) + " ms");
-                }
-            }
-        }
-    }
-
-    // The exporter lost this link (it died, restarted or gave us up): report it, then close
-    // the channel or import it again, as the options say.
-    void lose_link(import_link& l, const std::string& why) {
-        ++l.stats.peers_lost;
-        report({errc::peer_lost, l.name, endpoint_, why});
-        if (l.group != nullptr) {
-            // Imported by name: the importer finds the exporters again through the directory.
-            send(wire::encode(wire::hangup{l.id})); // in case it was only a network cut
-            // import_n (a limit) stays with its one exporter: its channel closes.
-            end_link(l, options_.close_when_exporter_lost || l.limit != 0);
-            return;
-        }
-        if (options_.close_when_exporter_lost || (l.limit != 0 && l.stats.received >= l.limit)) {
-            end_link(l);
-            return;
-        }
-        l.resuming = true;
-        l.refusal_reported = false;
-        resume_reqs_.erase(l.resume_req);
-        l.resume_req = next_req_++;
-        resume_reqs_[l.resume_req] = l.id;
-        request_resume(l);
-    }
-
-    // Asked again every heartbeat until answered; the exporter answers repeats of one request
-    // with one link.
-    void request_resume(import_link& l) {
-        const std::uint64_t req_id = l.resume_req;
-        const std::uint64_t limit = l.limit != 0 ? l.limit - l.stats.received : 0;
-        send(wire::encode(wire::import_req{
-            req_id, l.name, l.p->type(),
-            l.d == dir::recv ? wire::direction::send : wire::direction::recv, l.credit, limit}));
-    }
-
-    // An answer to a resume request: the link starts again under its new id, from sequence 0.
-    void resumed(std::uint64_t old_id, const wire::message& m, std::uint64_t new_id) {
-        auto it = links_.find(old_id);
-        if (it == links_.end() || it->second->ended || !it->second->resuming) {
-            if (new_id != 0 && new_id != old_id) { // after a hangup: undo the import
-                send(wire::encode(wire::hangup{new_id}));
-            }
-            return; // or answered again: resumed already
-        }
-        import_link& l = *it->second;
-        if (new_id == 0) {
-            const auto& r = std::get<wire::refused>(m);
-            if (!l.refusal_reported) { // the exporter may export it soon: keep asking
-                l.refusal_reported = true;
-                report({r.code, l.name, endpoint_, "while resuming: " + r.message});
-            }
-            return;
-        }
-        auto node = links_.extract(it);
-        node.key() = new_id;
-        links_.insert(std::move(node));
-        l.id = new_id;
-        resume_reqs_[l.resume_req] = new_id;
-        l.resuming = false;
-        ++l.stats.resumed;
-        if (l.d == dir::recv) {
-            l.in.restart(l.stats.received);
-            ack_consumed(l, l.consumed_seen.load());
-        } else {
-            // What the lost exporter had not acknowledged goes first, again.
-            wire::value_batch again = l.out.take_unacknowledged();
-            l.stats.redelivered += again.size();
-            l.pending.move_tail(0, again);
-            l.pending = std::move(again);
-            l.out = internal::send_window(l.credit);
-            flush(l);
-        }
+    void ack_consumed(import_link& l, std::uint64_t consumed) override {
+        receiver_.ack_consumed(l, consumed);
     }
 
     void answer(std::uint64_t req_id, const wire::message& m, std::uint64_t link_id) {
-        if (auto r = resume_reqs_.find(req_id); r != resume_reqs_.end()) {
-            return resumed(r->second, m, link_id);
+        if (resume_.answered(req_id, m, link_id)) {
+            return;
         }
         auto it = waiting_.find(req_id);
         if (it == waiting_.end()) {
@@ -527,7 +405,7 @@ private:
             }
         }
         if (queued != 0) {
-            deliver(*l);
+            receiver_.deliver(*l);
         }
         if (queued != m.values.size()) { // report bad values consumed now, or credit stalls
             if (l->group != nullptr) {
@@ -536,7 +414,7 @@ private:
                 ack_consumed(*l, l->consumed_seen.load());
             }
         }
-        maybe_close_local(*l);
+        receiver_.maybe_close_local(*l);
     }
 
     void handle(wire::ack& m) {
@@ -554,7 +432,7 @@ private:
             return;
         }
         l->in.on_close(m);
-        maybe_close_local(*l);
+        receiver_.maybe_close_local(*l);
     }
 
     void handle(wire::hangup& m) {
@@ -568,33 +446,15 @@ private:
         end_link(*l);
     }
 
-    // The exporter lists its links to us: one we do not know any more (we resumed it under a
-    // new id) must end there, so that what it holds unacknowledged goes elsewhere.
-    // For links we send on, it says what arrived: what a broken connection lost goes again.
-    void handle(wire::heartbeat& m) {
-        for (std::size_t i = 0; i < m.links.size(); ++i) {
-            const auto id = m.links[i];
-            auto it = links_.find(id);
-            if (it == links_.end()) {
-                send(wire::encode(wire::hangup{id}));
-                continue;
-            }
-            import_link& l = *it->second;
-            if (!l.ended && !l.resuming && l.d == dir::send) {
-                l.stats.redelivered += l.out.resend_lost(
-                    id, m.received[i], std::chrono::steady_clock::now(), liveness_.min_resend_gap(),
-                    [&](const std::vector<std::byte>& frame) { send(frame); });
-            }
-        }
-    }
+    void handle(wire::heartbeat& m) { heartbeat_.on_heartbeat(m); }
 
     void handle(wire::error& m) {
         if (m.code == errc::unknown_link) {
             if (auto it = links_.find(m.link); it != links_.end()) {
                 if (!it->second->ended && !it->second->resuming) {
-                    lose_link(*it->second, "the exporter at " + endpoint_ + " no longer knows '" +
-                                               it->second->name +
-                                               "' (it restarted, or gave this importer up)");
+                    resume_.lose(*it->second, "the exporter at " + endpoint_ +
+                                                  " no longer knows '" + it->second->name +
+                                                  "' (it restarted, or gave this importer up)");
                 }
                 return; // ended or resuming already: a late answer
             }
@@ -611,22 +471,9 @@ private:
         report({errc::bad_frame, "", endpoint_, "unexpected frame for an importer"});
     }
 
-    // Recv side: close the local channel once everything before the exporter's close arrived
-    // and was delivered.
-    void maybe_close_local(import_link& l) {
-        if (!l.closed_local && l.in.complete(l.delivered.load())) {
-            l.closed_local = true;
-            if (l.group != nullptr) {
-                l.group->finish(l); // the channel closes when every exporter's stream is done
-            } else {
-                l.p->close();
-            }
-        }
-    }
-
     // `finished`: a link of a group counts as a completed stream (the group closes its channel
     // when no other link is left).
-    void end_link(import_link& l, bool finished = false) {
+    void end_link(import_link& l, bool finished = false) override {
         l.ended = true;
         if (l.group != nullptr) {
             if (l.d == dir::send) { // what the exporter did not acknowledge goes to another
@@ -642,100 +489,11 @@ private:
         l.p->close();
     }
 
-    // Send side: send what is pending within the exporter's credit; close when done.
-    void flush(import_link& l) {
-        const std::size_t k = static_cast<std::size_t>(
-            std::min<std::uint64_t>(l.out.free_credit(), l.pending.size()));
-        if (k > 0) {
-            send(l.out.send(l.id, l.pending, k));
-            l.stats.sent += k;
-        }
-        if (l.source_done && l.pending.empty() && !l.out.close_sent() && may_close(l)) {
-            send(wire::encode(l.out.close(l.id)));
-        }
-        take_more(l);
-    }
-
-    // Send side of a group: a link closes its stream only once every link has all it sent
-    // acknowledged, as a lost one gives back what was not, for the others to send.
-    bool may_close(import_link& l) {
-        if (l.group == nullptr) {
-            return true;
-        }
-        const bool settled = l.out.all_acknowledged();
-        if (settled != l.settled) {
-            l.settled = settled;
-            l.group->settle(l, settled);
-        }
-        return settled && l.group->quiet();
-    }
-
-    // Send side: takes values from the channel while the exporter has room for them; arms the
-    // watch when the channel is empty (arm, then look again: a value offered in between is seen).
-    void take_more(import_link& l) {
-        if (l.source_done && l.group == nullptr) {
-            return;
-        }
-        const std::uint64_t free = l.out.free_credit();
-        if (free <= l.pending.size()) {
-            return; // the exporter's next ack calls again
-        }
-        const auto room =
-            static_cast<std::size_t>(std::min<std::uint64_t>(free - l.pending.size(), 4096));
-        // Values a lost link of the group gave back go first, also after the channel drained.
-        const std::size_t back = l.group != nullptr ? l.group->take_back(l.pending, room) : 0;
-        if (l.source_done) {
-            if (back != 0) {
-                flush(l);
-            }
-            return;
-        }
-        auto t = l.p->take_ready(l.pending, room - back);
-        t.count += back;
-        if (t.count == 0 && !t.drained) {
-            if (l.group != nullptr) {
-                l.group->armed(l);
-            } else {
-                l.armed.store(true);
-            }
-            t = l.p->take_ready(l.pending, room);
-            if (t.count == 0 && !t.drained) {
-                return;
-            }
-            if (l.group != nullptr) {
-                l.group->disarm(l);
-            } else {
-                l.armed.store(false);
-            }
-        }
-        if (t.drained) {
-            l.source_done = true;
-        }
-        flush(l);
-    }
-
-    // Recv side: moves decoded values into the channel; its capacity is the credit, so there is
-    // room unless the application itself sent into it (then the rest waits for its next receive).
-    void deliver(import_link& l) {
-        try {
-            l.delivered.fetch_add(l.group != nullptr ? l.group->deliver(l, *l.p)
-                                                     : l.p->deliver_ready());
-            // A receiver asleep already asked for the next value but may have counted before
-            // this delivery was: count for it (the other half of chan_observer's handshake).
-            if (l.p->core().queue(false).size() != 0) {
-                l.on_recv_request();
-            }
-        } catch (const closed_error&) {
-            // The application closed its own channel: nothing more can be delivered.
-        }
-    }
+    void flush(import_link& l) override { sender_.flush(l); }
 
     importer_options options_;
     std::string endpoint_;
     chan<error_event> errors_;
-    // Under the loop lock only: the exporter is the one peer, named by the empty string.
-    inline static const std::string exporter_;
-    internal::liveness liveness_;
     io_loop loop_;
     // Under the loop lock only:
     std::uint64_t next_req_ = 1;
@@ -743,9 +501,13 @@ private:
              std::pair<std::unique_ptr<import_link>, std::shared_ptr<std::promise<wire::message>>>>
         waiting_;
     std::map<std::uint64_t, std::unique_ptr<import_link>> links_;
-    std::map<std::uint64_t, std::uint64_t> resume_reqs_; // request id -> link id
-    bool shut_ = false;                                  // caller's thread (shut, destructor)
-    std::vector<std::unique_ptr<import_link>> retired_;  // after shut()
+    internal::import_receiver receiver_{*this};
+    internal::import_sender sender_{*this};
+    internal::import_resume resume_{*this, links_, next_req_, endpoint_,
+                                    options_.close_when_exporter_lost};
+    internal::import_heartbeat heartbeat_{*this, links_, resume_, endpoint_, options_};
+    bool shut_ = false;                                 // caller's thread (shut, destructor)
+    std::vector<std::unique_ptr<import_link>> retired_; // after shut()
 };
 
 } // namespace netchan::detail

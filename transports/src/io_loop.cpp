@@ -106,13 +106,13 @@ bool io_loop::run_if_idle(Work&& work) {
 }
 
 bool io_loop::try_run_here(std::function<void()>& fn) {
-    // A holder posting to itself queues: the work runs after what it is doing now.
+    // A holder dispatching to itself queues: the work runs after what it is doing now.
     if (holds_lock() || now_ns() - idle_since_ns_.load(std::memory_order_relaxed) < stream_gap_ns) {
         return false;
     }
     return run_if_idle([&] {
         run_posted();     // what was posted before fn goes first
-        run_guarded(fn);  // what it posts goes to the loop thread, which the post wakes
+        run_guarded(fn);  // what it dispatches goes to the loop thread, which the dispatch wakes
         bool more = true; // after a throw, let the loop look again
         try {
             // The sends may have taken in the command that says a message arrived, and with
@@ -127,7 +127,7 @@ bool io_loop::try_run_here(std::function<void()>& fn) {
     });
 }
 
-void io_loop::post(std::function<void()> fn) {
+void io_loop::dispatch(std::function<void()> fn) {
     if (try_run_here(fn)) {
         return;
     }
@@ -137,7 +137,7 @@ void io_loop::post(std::function<void()> fn) {
         wake_loop = posted_.empty();
         posted_.push_back(std::move(fn));
     }
-    // A receiver running the loop's work runs what it posts itself (try_lead).
+    // A receiver running the loop's work runs what it dispatches itself (try_lead).
     if (wake_loop && !(holds_lock() && leading_)) {
         wake();
     }
@@ -151,7 +151,7 @@ void io_loop::call(const std::function<void()>& fn) {
     std::mutex m;
     std::condition_variable cv;
     bool done = false;
-    post([&] {
+    dispatch([&] {
         fn();
         std::lock_guard lock(m);
         done = true;
@@ -244,7 +244,7 @@ bool io_loop::try_lead(bool& more) noexcept {
         try {
             run_posted();
             const bool full_batch = receive_batch(*handler_);
-            run_posted(); // what handling posted (an acknowledgement): post() left it to us
+            run_posted(); // what handling posted (an acknowledgement): dispatch() left it to us
             // Last: the posted work may have sent, and taken in ZMQ_FD's news with it.
             more = full_batch || readable();
         } catch (const zmq::error_t&) {

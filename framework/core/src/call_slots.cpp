@@ -17,7 +17,7 @@ namespace netchan::internal {
 namespace {
 
 // One thread's marks: the channels whose observers it is calling, innermost last. Calls nest
-// when a call runs an I/O loop's work (io_loop::post) that calls another channel's observer.
+// when a call runs an I/O loop's work (io_loop::dispatch) that calls another channel's observer.
 struct thread_calls {
     static constexpr unsigned max_depth = 4; // deeper calls share the last mark
     std::atomic<const void*> marks[max_depth] = {};

@@ -30,7 +30,7 @@ struct counting_handler final : io_loop::handler {
     }
 };
 
-// Waits (bounded) until the loop has gone idle: a post then runs on the posting thread.
+// Waits (bounded) until the loop has gone idle: a dispatch then runs on the dispatching thread.
 bool wait_idle(const io_loop& loop) {
     const auto deadline = std::chrono::steady_clock::now() + 5s;
     while (!loop.idle()) {
@@ -105,16 +105,18 @@ struct echo_setup : loop_setup<counting_handler> {
 
 } // namespace
 
-TEST_CASE("io loop: work posted to an idle loop runs at once on the posting thread", "[io_loop]") {
+TEST_CASE("io loop: work dispatched to an idle loop runs at once on the dispatching thread",
+          "[io_loop]") {
     echo_setup s;
     REQUIRE(wait_idle(s.loop));
     std::thread::id ran_on;
-    s.loop.post([&] { ran_on = std::this_thread::get_id(); });
-    CHECK(ran_on == std::this_thread::get_id()); // ran before post() returned
+    s.loop.dispatch([&] { ran_on = std::this_thread::get_id(); });
+    CHECK(ran_on == std::this_thread::get_id()); // ran before dispatch() returned
 }
 
-TEST_CASE("io loop: replies to messages sent by posting threads are all received", "[io_loop]") {
-    // Sends from posting threads take in the socket's pending commands, among them the news of
+TEST_CASE("io loop: replies to messages sent by dispatching threads are all received",
+          "[io_loop]") {
+    // Sends from dispatching threads take in the socket's pending commands, among them the news of
     // replies: the loop must still receive every reply, with no tick to rescue it.
     echo_setup s;
     constexpr int threads = 3;
@@ -124,7 +126,7 @@ TEST_CASE("io loop: replies to messages sent by posting threads are all received
         for (int t = 0; t < threads; ++t) {
             senders.emplace_back([&s] {
                 for (int i = 0; i < per_thread; ++i) {
-                    s.loop.post([&s] {
+                    s.loop.dispatch([&s] {
                         s.send_one();
                         std::this_thread::sleep_for(2ms);
                         s.send_one();
@@ -141,10 +143,10 @@ TEST_CASE("io loop: work that throws does not drop the work posted after it", "[
     echo_setup s;
     std::promise<void> release;
     std::atomic<bool> holding{false};
-    // Another thread holds the loop lock, so that the next posts queue up in one batch.
+    // Another thread holds the loop lock, so that the next dispatches queue up in one batch.
     std::jthread holder([&] {
         std::this_thread::sleep_for(20ms);
-        s.loop.post([&] {
+        s.loop.dispatch([&] {
             holding = true;
             release.get_future().wait();
         });
@@ -152,9 +154,9 @@ TEST_CASE("io loop: work that throws does not drop the work posted after it", "[
     while (!holding.load()) {
         std::this_thread::sleep_for(1ms);
     }
-    s.loop.post([] { throw std::runtime_error("a handler bug"); });
+    s.loop.dispatch([] { throw std::runtime_error("a handler bug"); });
     std::atomic<bool> ran{false};
-    s.loop.post([&] { ran = true; });
+    s.loop.dispatch([&] { ran = true; });
     release.set_value();
     const auto deadline = std::chrono::steady_clock::now() + 5s;
     while (!ran.load() && std::chrono::steady_clock::now() < deadline) {
@@ -172,7 +174,7 @@ TEST_CASE("io loop: wait_until returns once the loop's work makes the condition 
     int done = 0; // by the loop lock's holder
     std::jthread worker([&] {
         std::this_thread::sleep_for(20ms);
-        s.loop.post([&] { done = 1; });
+        s.loop.dispatch([&] { done = 1; });
     });
     const auto start = std::chrono::steady_clock::now();
     CHECK(s.loop.wait_until([&] { return done == 1; }, 5s));

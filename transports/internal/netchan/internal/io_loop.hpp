@@ -26,20 +26,20 @@ void socket_opened() noexcept;
 void socket_closed() noexcept;
 
 /// One socket, its handler, and the thread that waits for both (CAF's multiplexer model). Other
-/// threads reach them through post(), which queues work and wakes the loop through an eventfd
-/// polled next to the socket.
+/// threads reach them through dispatch(), which runs work at once when the loop is idle, or else
+/// queues it and wakes the loop through an eventfd polled next to the socket.
 ///
 /// The loop's work (posted functions, handler calls, sends) runs under the *loop lock*, which
-/// the loop thread holds except while it waits for the socket or a wake-up. A thread that posts
-/// while the loop waits takes the lock itself and runs the work at once, instead of paying for
-/// a wake-up of the loop thread and a switch to it: that is a message's latency. The lock hands
-/// the socket over with the full barrier ZeroMQ asks for when a socket changes threads.
+/// the loop thread holds except while it waits for the socket or a wake-up. A thread that
+/// dispatches while the loop waits takes the lock itself and runs the work at once, instead of
+/// paying for a wake-up of the loop thread and a switch to it: that is a message's latency. The
+/// lock hands the socket over with the full barrier ZeroMQ asks for when a socket changes threads.
 ///
 /// Likewise a thread about to sleep until a message brings it a value may wait on the socket
 /// itself, as a value_source (a *leader*): it then receives and handles what arrives, its own
 /// value included, instead of being woken by the loop thread. While leaders wait, the loop
 /// thread leaves the socket to them; the last to leave wakes it.
-/// Thread-safe: post(), call(), wait_until(), enter(), wait() and stop(); everything else: only
+/// Thread-safe: dispatch(), call(), wait_until(), enter(), wait() and stop(); everything else: only
 /// by the loop lock's holder, that is from posted work and handler calls.
 class io_loop final : public detail::value_source {
 public:
@@ -66,11 +66,12 @@ public:
     void start(zmq::socket_t socket, handler& h, std::chrono::milliseconds tick, const char* name);
 
     /// Runs `fn` under the loop lock soon: at once on this thread when the loop is idle (after
-    /// any work posted earlier), else on the loop thread. So it may run before post() returns,
-    /// and with the caller's locks held: the work must not need them (the network layers post
-    /// from inside channel operations, so a value's codec may run on the sending thread).
+    /// any work posted earlier), else on the loop thread. So it may run before dispatch() returns
+    /// (Asio's dispatch, not post), and with the caller's locks held: the work must not need
+    /// them (the network layers dispatch from inside channel operations, so a value's codec may run
+    /// on the sending thread).
     /// @threadsafe
-    void post(std::function<void()> fn);
+    void dispatch(std::function<void()> fn);
 
     /// Runs `fn` under the loop lock and waits for it (at once when the caller holds the loop
     /// lock). @threadsafe
@@ -104,7 +105,7 @@ public:
     bool send(std::span<const std::span<const std::byte>> parts) noexcept;
 
     /// Returns whether the loop is idle: started, nobody holds the loop lock, and the last work
-    /// ended long enough ago that a post() would run on the posting thread. @threadsafe
+    /// ended long enough ago that a dispatch() would run on the dispatching thread. @threadsafe
     bool idle() const noexcept {
         return socket_fd_ >= 0 && holder_.load() == std::thread::id{} &&
                now_ns() - idle_since_ns_.load(std::memory_order_relaxed) >= stream_gap_ns;
@@ -145,7 +146,7 @@ private:
     void wake() noexcept;
     static std::int64_t now_ns() noexcept;
 
-    /// A post sooner than this after the loop's last work goes to the loop thread: it is part
+    /// A dispatch sooner than this after the loop's last work goes to the loop thread: it is part
     /// of a stream (a producer sending value after value), and the loop thread, woken once,
     /// sends what collected meanwhile in one frame instead of a frame per value.
     static constexpr std::int64_t stream_gap_ns = 5'000;

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "export_entry.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace netchan::internal {
+
+/// A recv export's acknowledgements: credits what the application consumed to the links its
+/// values came from, acknowledges in steps, and closes the channel once every importer's
+/// stream is complete (with export_options::close_when_importers_done).
+/// Thread-confined: use only under the exporter's loop lock.
+class export_receiver {
+public:
+    /// What the receiver asks of the exporter that owns the socket.
+    class owner {
+    public:
+        /// Sends `frame` to the importer `peer`.
+        virtual void send_to(const std::string& peer, const std::vector<std::byte>& frame) = 0;
+
+    protected:
+        ~owner() = default;
+    };
+
+    /// `links`: the exporter's links by id, each named by its export's `links`.
+    export_receiver(owner& o, std::map<std::uint64_t, link_state>& links) noexcept
+        : owner_(o), links_(links) {}
+
+    /// Credits what the application consumed to the links its values came from, in the order
+    /// the pump handed them over, and acknowledges.
+    void credit_consumed(export_entry& e);
+
+    /// Acknowledges on the links of `e` whose acknowledgement is due.
+    void send_acks(export_entry& e);
+
+    /// Acknowledges what is consumed on `l`, if news.
+    void ack(link_state& l);
+
+    /// Closes the channel of `e` once every importer's stream is complete, if its options
+    /// say so.
+    void check_sink_done(export_entry& e);
+
+private:
+    owner& owner_;
+    std::map<std::uint64_t, link_state>& links_;
+};
+
+} // namespace netchan::internal

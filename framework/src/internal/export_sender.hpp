@@ -1,0 +1,48 @@
+#pragma once
+
+#include "export_entry.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace netchan::internal {
+
+/// A send export's side of the protocol: takes values from the channel while its importers have
+/// credit for them, sends each batch to the link with the most free credit, and closes the links
+/// once the channel is drained and everything sent was acknowledged.
+/// Thread-confined: use only under the exporter's loop lock.
+class export_sender {
+public:
+    /// What the sender asks of the exporter that owns the socket.
+    class owner {
+    public:
+        /// Sends `frame` to the importer `peer`.
+        virtual void send_to(const std::string& peer, const std::vector<std::byte>& frame) = 0;
+
+    protected:
+        ~owner() = default;
+    };
+
+    /// `links`: the exporter's links by id, each named by its export's `links`.
+    export_sender(owner& o, std::map<std::uint64_t, link_state>& links) noexcept
+        : owner_(o), links_(links) {}
+
+    /// Sends pending values to the links with free credit, most free credit first, closes when
+    /// drained, and takes more from the channel while there is room. A no-op on a recv export.
+    void send(export_entry& e);
+
+    /// Returns whether every link of `e` has all it was sent acknowledged.
+    bool all_acknowledged(const export_entry& e) const;
+
+private:
+    void take_more(export_entry& e);
+    void send_close(link_state& l);
+
+    owner& owner_;
+    std::map<std::uint64_t, link_state>& links_;
+};
+
+} // namespace netchan::internal
