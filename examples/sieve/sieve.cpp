@@ -99,7 +99,7 @@ int run_stage(const std::string& directory, long k, long count) {
     netchan::chan<long> source(link_capacity);
     if (k > 0) { // the previous stretch registered before this one started
         const std::string upstream = "sieve.rest." + std::to_string(k - 1);
-        imp.emplace(netchan::directory{{directory}});
+        imp.emplace(netchan::directories{{directory}});
         source = imp->import_chan<long>(upstream, netchan::dir::recv, link_capacity);
     } else {
         actors.spawn(generate, source);

@@ -75,7 +75,7 @@ int worker(const std::string& directory) {
     // Imports by name; waits a while for the exports (a worker may start before the ventilator).
     netchan::importer_options options;
     options.import_timeout = 30s;
-    netchan::importer imp(netchan::directory{{directory}}, options);
+    netchan::importer imp(netchan::directories{{directory}}, options);
     auto chunks = imp.import_chan<chunk>("wc.chunks", dir::recv, 4);
     auto partial = imp.import_chan<counts>("wc.counts", dir::send, 4);
     for (const auto& c : chunks) {

@@ -318,11 +318,9 @@ private:
         return s;
     }
 
-    void report(error_event ev) {
-        if (!errors_.try_send(std::move(ev))) {
-            ++errors_dropped_; // nobody reads errors(): keep the newest count, drop the event
-        }
-    }
+    // A full error stream (nobody reads errors()) drops the event: the loop must never wait
+    // for the application. The counters in stats() still count what went wrong.
+    void report(error_event ev) { (void)errors_.try_send(std::move(ev)); }
 
     void send_to(const std::string& peer, const std::vector<std::byte>& frame) override {
         const std::span<const std::byte> parts[] = {
@@ -546,7 +544,6 @@ private:
     internal::export_receiver receiver_{*this, links_};
     internal::export_heartbeat heartbeat_{*this, links_, options_};
     std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> by_request_; // -> link id
-    std::atomic<std::uint64_t> errors_dropped_{0}; // report() runs on the loop and pump threads
     std::mutex retired_mu_;
     std::vector<std::unique_ptr<export_entry>> retired_; // guarded by retired_mu_
 };

@@ -92,7 +92,7 @@ public:
 
     // Links are never freed before the loop stops, so posted work may hold them (their ids
     // change when they resume).
-    void post_service(import_link& l) override {
+    void dispatch_service(import_link& l) override {
         loop_.dispatch([this, &l] { service(l); });
     }
     value_source* enter() noexcept override { return loop_.enter(); }
@@ -298,7 +298,7 @@ public:
     }
 
     // Consumption reported by a receiving application thread (via the observer).
-    void post_ack(import_link& l, std::uint64_t consumed) override {
+    void dispatch_ack(import_link& l, std::uint64_t consumed) override {
         loop_.dispatch([this, &l, consumed] {
             if (l.ended) {
                 return;
@@ -529,7 +529,7 @@ importer::importer(const std::string& endpoint, importer_options options)
                                                     chan<error_event>(options.errors_capacity))) {
 }
 
-importer::importer(const directory& where, importer_options options)
+importer::importer(const directories& where, importer_options options)
     : named_(std::make_unique<detail::directory_importer>(where.endpoints, options)) {
 }
 

@@ -46,7 +46,7 @@ struct fixture {
         o.import_timeout = import_timeout;
         o.heartbeat_interval = 100ms;
         o.peer_timeout = 1000ms;
-        return netchan::importer(netchan::directory{{dir.endpoint()}}, o);
+        return netchan::importer(netchan::directories{{dir.endpoint()}}, o);
     }
 };
 

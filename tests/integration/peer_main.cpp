@@ -54,7 +54,7 @@ netchan::importer make_importer(const std::string& endpoint) {
     o.peer_timeout = peer_timeout;
     const std::string by_name = "directory:";
     if (endpoint.starts_with(by_name)) {
-        return netchan::importer(netchan::directory{{endpoint.substr(by_name.size())}}, o);
+        return netchan::importer(netchan::directories{{endpoint.substr(by_name.size())}}, o);
     }
     return netchan::importer(endpoint, o);
 }

@@ -26,7 +26,7 @@ struct recv_options {
 void run(const recv_options& o) {
     const directory_entry e = find_export(o.directory, o.name, dir::send);
     const value_type type = cli_type(e.type);
-    importer imp{directory{directory_endpoints(o.directory)}}; // every exporter of the name
+    importer imp{directories{directory_endpoints(o.directory)}}; // every exporter of the name
     auto in = imp.import_encoded(o.name, e.type, dir::recv, o.credit, o.count);
     print_json_lines(in, type, std::cout);
 }

@@ -25,7 +25,7 @@ struct send_options {
 void run(const send_options& o) {
     const directory_entry e = find_export(o.directory, o.name, dir::recv);
     const value_type type = cli_type(e.type);
-    importer imp{directory{directory_endpoints(o.directory)}}; // every exporter of the name
+    importer imp{directories{directory_endpoints(o.directory)}}; // every exporter of the name
     auto out = imp.import_encoded(o.name, e.type, dir::send, o.credit);
     send_json_lines(std::cin, type, out);
     if (!imp.drain(std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000)))) {

@@ -19,6 +19,7 @@ class directory_server;
 class directory_watch;
 struct directory_entry;
 struct directory_event;
+struct directories;
 class exporter;
 struct export_options;
 struct export_stats;

@@ -70,7 +70,7 @@ struct import_stats {
 /// (tcp:// or ipc://), import_chan returns the exported channel itself: no encoding, no socket.
 ///
 /// @code
-/// netchan::importer imp{netchan::directory{}};  // or imp{exporter_endpoint}
+/// netchan::importer imp{netchan::directories{}};  // or imp{exporter_endpoint}
 /// netchan::chan<int> jobs = imp.import_chan<int>("jobs", netchan::dir::recv, 32);
 /// for (int j : jobs) handle(j);   // until every exporter closed its channel
 /// @endcode
@@ -81,7 +81,7 @@ public:
     explicit importer(const std::string& endpoint, importer_options options = {});
     /// Imports by name through the directories `where` (several: any that answers). Throws
     /// error when the list is empty or an endpoint is malformed.
-    explicit importer(const directory& where, importer_options options = {});
+    explicit importer(const directories& where, importer_options options = {});
     /// Hangs up every import, closes their channels and stops, without waiting for
     /// acknowledgements (use drain()).
     ~importer();

@@ -4,16 +4,16 @@ namespace netchan::internal {
 
 void import_link::on_value_offered() noexcept {
     if (d == dir::send && armed.load() && armed.exchange(false)) { // load first: see value_watch
-        importer->post_service(*this);
+        importer->dispatch_service(*this);
     }
 }
 
 void import_link::value_offered() noexcept {
-    importer->post_service(*this);
+    importer->dispatch_service(*this);
 }
 
 void import_link::room() noexcept {
-    importer->post_ack(*this, consumed_seen.load()); // delivers, then acknowledges what is new
+    importer->dispatch_ack(*this, consumed_seen.load()); // delivers, then acknowledges what is new
 }
 
 void import_link::on_recv_request() noexcept {
@@ -42,7 +42,7 @@ void import_link::count_consumed(std::uint64_t consumed, std::uint64_t q) noexce
     if (consumed > posted && receive_window::worth_reporting(consumed - posted, credit, q)) {
         std::uint64_t seen = posted;
         if (ack_posted.compare_exchange_strong(seen, consumed)) {
-            importer->post_ack(*this, consumed);
+            importer->dispatch_ack(*this, consumed);
         }
     }
 }

@@ -24,9 +24,9 @@ struct import_link final : detail::chan_observer, import_group::member {
     class owner {
     public:
         /// Makes the loop send what may now wait in the link's channel (a send import).
-        virtual void post_service(import_link& l) = 0;
+        virtual void dispatch_service(import_link& l) = 0;
         /// Makes the loop deliver held-back values and acknowledge `consumed` good values.
-        virtual void post_ack(import_link& l, std::uint64_t consumed) = 0;
+        virtual void dispatch_ack(import_link& l, std::uint64_t consumed) = 0;
         /// Returns the owner's I/O loop as a value source, for a receiver about to sleep.
         virtual detail::value_source* enter() noexcept = 0;
 

@@ -3,8 +3,8 @@
 namespace netchan::internal {
 
 recv_delivery::recv_delivery(detail::port& p, std::function<detail::value_source*()> enter,
-                             std::function<void()> post_consumed)
-    : p_(p), enter_(std::move(enter)), post_consumed_(std::move(post_consumed)) {
+                             std::function<void()> dispatch_consumed)
+    : p_(p), enter_(std::move(enter)), dispatch_consumed_(std::move(dispatch_consumed)) {
     watch_.self = this;
 }
 
@@ -69,7 +69,7 @@ void recv_delivery::note_consumption() noexcept {
     while (c > seen && !consumed_max_.compare_exchange_weak(seen, c)) {
     }
     if (c > seen && !consumed_posted_.exchange(true)) {
-        post_consumed_();
+        dispatch_consumed_();
     }
 }
 

@@ -28,9 +28,9 @@ namespace netchan::internal {
 class recv_delivery {
 public:
     /// Delivers into `p`'s channel. `enter` gives the loop's value source for a receiver about
-    /// to sleep; `post_consumed` (any thread) asks the loop to call take_consumed() soon.
+    /// to sleep; `dispatch_consumed` (any thread) asks the loop to call take_consumed() soon.
     recv_delivery(detail::port& p, std::function<detail::value_source*()> enter,
-                  std::function<void()> post_consumed);
+                  std::function<void()> dispatch_consumed);
     ~recv_delivery() { stop(); }
     recv_delivery(const recv_delivery&) = delete;
     recv_delivery& operator=(const recv_delivery&) = delete;
@@ -46,7 +46,7 @@ public:
     /// Loop thread.
     void hand_over();
 
-    /// The loop received a post_consumed(): later counts post again. Loop thread.
+    /// The loop received a dispatch_consumed(): later counts post again. Loop thread.
     void posted() noexcept { consumed_posted_.store(false); }
 
     /// Returns how many values of each link the application consumed since the last call.
@@ -73,7 +73,7 @@ private:
 
     detail::port& p_;
     std::function<detail::value_source*()> enter_;
-    std::function<void()> post_consumed_;
+    std::function<void()> dispatch_consumed_;
     consumption_watch watch_;
     chan<bool> stop_; // closed to stop the pump
     std::thread pump_;

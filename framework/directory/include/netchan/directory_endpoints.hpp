@@ -27,10 +27,10 @@ inline constexpr std::string_view default_directory_endpoint = "tcp://127.0.0.1:
 /// reach. Other endpoints (a concrete host, ipc://, inproc://) are returned unchanged.
 [[nodiscard]] std::string advertised_endpoint(std::string_view bound);
 
-/// The directories an importer finds exports in: `importer imp{directory{}}` asks those of
+/// The directories an importer finds exports in: `importer imp{directories{}}` asks those of
 /// directory_endpoints() (NETCHAN_DIRECTORY, else the default).
 /// Thread-compatible: const members may run concurrently; mutation needs external sync.
-struct directory {
+struct directories {
     std::vector<std::string> endpoints = directory_endpoints();
 };
 
