@@ -48,7 +48,7 @@ std::uint64_t random_first_id() {
 } // namespace
 
 using internal::export_entry;
-using internal::link_state;
+using internal::export_link;
 
 /// The exporter's state; everything but the members marked otherwise is under the loop lock.
 class exporter_impl final : public io_loop::handler,
@@ -328,7 +328,7 @@ private:
         (void)loop_.send(parts);
     }
 
-    link_state* find_link(const std::string& peer, std::uint64_t id, wire::kind k) {
+    export_link* find_link(const std::string& peer, std::uint64_t id, wire::kind k) {
         auto it = links_.find(id);
         if (it == links_.end() || it->second.peer != peer) {
             report({errc::unknown_link, "", peer_name(peer),
@@ -366,7 +366,7 @@ private:
                                                    e.p->type() + ", not " + m.type);
         }
         const std::uint64_t id = next_id_++;
-        link_state& l = links_[id];
+        export_link& l = links_[id];
         l.id = id;
         l.peer = peer;
         l.req_id = m.req_id;
@@ -386,7 +386,7 @@ private:
     }
 
     void handle(const std::string& peer, wire::data& m) {
-        link_state* l = find_link(peer, m.link, wire::kind::data);
+        export_link* l = find_link(peer, m.link, wire::kind::data);
         if (l == nullptr) {
             return;
         }
@@ -433,7 +433,7 @@ private:
     }
 
     void handle(const std::string& peer, wire::ack& m) {
-        link_state* l = find_link(peer, m.link, wire::kind::ack);
+        export_link* l = find_link(peer, m.link, wire::kind::ack);
         if (l == nullptr) {
             return;
         }
@@ -443,7 +443,7 @@ private:
     }
 
     void handle(const std::string& peer, wire::close& m) {
-        link_state* l = find_link(peer, m.link, wire::kind::close);
+        export_link* l = find_link(peer, m.link, wire::kind::close);
         if (l == nullptr) {
             return;
         }
@@ -478,7 +478,7 @@ private:
     // -- export_heartbeat::owner --
 
     // An importer went silent: its link ends, and what it held goes to the others.
-    void lose(link_state& l) override {
+    void lose(export_link& l) override {
         ++l.exp->stats.peers_lost;
         report({errc::peer_lost, l.exp->name, peer_name(l.peer),
                 "importer " + peer_name(l.peer) + " of '" + l.exp->name + "' is lost: silent for " +
@@ -487,7 +487,7 @@ private:
     }
 
     // Removes a link; what it had not acknowledged is sent again to the others.
-    void drop_link(link_state& l) {
+    void drop_link(export_link& l) {
         export_entry& e = *l.exp;
         if (wire::value_batch again = l.out.take_unacknowledged(); !again.empty()) {
             e.stats.redelivered += again.size();
@@ -521,7 +521,7 @@ private:
         }
     }
 
-    void ack(link_state& l) override { receiver_.ack(l); }
+    void ack(export_link& l) override { receiver_.ack(l); }
 
     static void stop_pump(export_entry& e) {
         e.p->core().observer(nullptr);
@@ -539,7 +539,7 @@ private:
     std::uint64_t next_id_ = random_first_id();
     std::map<std::uint64_t, std::unique_ptr<export_entry>> exports_;
     std::map<std::string, std::uint64_t> by_name_;
-    std::map<std::uint64_t, link_state> links_;
+    std::map<std::uint64_t, export_link> links_;
     internal::export_sender sender_{*this, links_};
     internal::export_receiver receiver_{*this, links_};
     internal::export_heartbeat heartbeat_{*this, links_, options_};

@@ -20,7 +20,7 @@ namespace netchan::cli {
 
 namespace {
 
-struct export_options {
+struct export_command {
     std::string directory;
     std::string name;
     std::string type;
@@ -29,7 +29,7 @@ struct export_options {
     bool recv = false;
 };
 
-void run(const export_options& o) {
+void run(const export_command& o) {
     if (o.send == o.recv) {
         throw error("netchan: say --send (stdin feeds the channel) or --recv (importers feed it)");
     }
@@ -69,7 +69,7 @@ void run(const export_options& o) {
 } // namespace
 
 void add_export_command(CLI::App& app) {
-    auto o = std::make_shared<export_options>();
+    auto o = std::make_shared<export_command>();
     auto* cmd = app.add_subcommand(
         "export", "Export a channel: fed by stdin's JSON lines (--send) or printing what "
                   "importers send (--recv)");

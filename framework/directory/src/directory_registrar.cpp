@@ -108,7 +108,8 @@ public:
 private:
     using clock = std::chrono::steady_clock;
 
-    struct link_state {
+    /// What this registrar knows of one directory.
+    struct directory_state {
         std::unique_ptr<directory_link> link;
         bool behind = true; ///< must be sent every entry (new, or a send failed)
         clock::time_point next_full{};
@@ -119,7 +120,7 @@ private:
     static constexpr auto retry = std::chrono::milliseconds(50);
     static constexpr auto unregister_wait = std::chrono::milliseconds(500);
 
-    static bool writable(link_state& l) {
+    static bool writable(directory_state& l) {
         return (l.link->socket().get(zmq::sockopt::events) & ZMQ_POLLOUT) != 0;
     }
 
@@ -128,7 +129,7 @@ private:
         [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
     }
 
-    std::chrono::milliseconds renew_interval(const link_state& l) const {
+    std::chrono::milliseconds renew_interval(const directory_state& l) const {
         const auto lease = l.granted.count() > 0 ? std::min(lease_, l.granted) : lease_;
         return std::max(lease / 3, std::chrono::milliseconds(10));
     }
@@ -175,7 +176,7 @@ private:
     }
 
     // Sends all messages on `l`; on failure marks it behind (everything is sent again soon).
-    void send_all(link_state& l,
+    void send_all(directory_state& l,
                   const std::vector<std::pair<std::uint64_t, std::vector<std::byte>>>& messages,
                   std::uint64_t generation) {
         for (const auto& [req, bytes] : messages) {
@@ -196,7 +197,7 @@ private:
         }
     }
 
-    void on_reply(link_state& l, const proto::message& m) {
+    void on_reply(directory_state& l, const proto::message& m) {
         if (m.what == proto::kind::registered) {
             l.granted = std::chrono::milliseconds(m.number);
         }
@@ -366,7 +367,7 @@ private:
     std::uint64_t acked_ = 0;                             // guarded by mu_
 
     // Used by the renewal thread only.
-    std::vector<link_state> links_;
+    std::vector<directory_state> links_;
     std::map<std::uint64_t, std::uint64_t> pending_acks_; // req id -> generation it covers
 
     std::jthread thread_; // last: joined before the members it uses go

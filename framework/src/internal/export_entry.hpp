@@ -19,7 +19,7 @@ struct export_entry;
 
 /// One importer attached to one export: its peer and the protocol state of its direction.
 /// Thread-confined: use only under the exporter's loop lock.
-struct link_state {
+struct export_link {
     std::uint64_t id = 0;
     std::string peer;         // ROUTER routing id
     std::uint64_t req_id = 0; // the import request that made it

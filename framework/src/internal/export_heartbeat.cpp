@@ -38,7 +38,7 @@ void export_heartbeat::on_heartbeat(const std::string& peer, const wire::heartbe
             owner_.send_to(peer, wire::encode(wire::error{id, errc::unknown_link, "unknown link"}));
             continue;
         }
-        link_state& l = it->second;
+        export_link& l = it->second;
         if (l.exp->d == dir::recv) {
             owner_.ack(l); // the remainder, for an importer draining (or to say we are here)
         } else {

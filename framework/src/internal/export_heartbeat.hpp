@@ -26,16 +26,16 @@ public:
         /// Sends `frame` to the importer `peer`.
         virtual void send_to(const std::string& peer, const std::vector<std::byte>& frame) = 0;
         /// Acknowledges what is consumed on the recv link `l`, if news.
-        virtual void ack(link_state& l) = 0;
+        virtual void ack(export_link& l) = 0;
         /// The importer of `l` went silent: report it and remove the link.
-        virtual void lose(link_state& l) = 0;
+        virtual void lose(export_link& l) = 0;
 
     protected:
         ~owner() = default;
     };
 
     /// `links`: the exporter's links by id.
-    export_heartbeat(owner& o, std::map<std::uint64_t, link_state>& links,
+    export_heartbeat(owner& o, std::map<std::uint64_t, export_link>& links,
                      const exporter_options& options)
         : owner_(o), links_(links), liveness_(options.heartbeat_interval, options.peer_timeout) {}
 
@@ -56,7 +56,7 @@ private:
     void lose_peer(const std::string& peer);
 
     owner& owner_;
-    std::map<std::uint64_t, link_state>& links_;
+    std::map<std::uint64_t, export_link>& links_;
     liveness liveness_;
 };
 

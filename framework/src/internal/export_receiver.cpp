@@ -30,7 +30,7 @@ void export_receiver::send_acks(export_entry& e) {
     }
 }
 
-void export_receiver::ack(link_state& l) {
+void export_receiver::ack(export_link& l) {
     if (auto a = l.in.take_ack(l.id)) {
         owner_.send_to(l.peer, wire::encode(*a));
     }

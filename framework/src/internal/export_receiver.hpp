@@ -26,7 +26,7 @@ public:
     };
 
     /// `links`: the exporter's links by id, each named by its export's `links`.
-    export_receiver(owner& o, std::map<std::uint64_t, link_state>& links) noexcept
+    export_receiver(owner& o, std::map<std::uint64_t, export_link>& links) noexcept
         : owner_(o), links_(links) {}
 
     /// Credits what the application consumed to the links its values came from, in the order
@@ -37,7 +37,7 @@ public:
     void send_acks(export_entry& e);
 
     /// Acknowledges what is consumed on `l`, if news.
-    void ack(link_state& l);
+    void ack(export_link& l);
 
     /// Closes the channel of `e` once every importer's stream is complete, if its options
     /// say so.
@@ -45,7 +45,7 @@ public:
 
 private:
     owner& owner_;
-    std::map<std::uint64_t, link_state>& links_;
+    std::map<std::uint64_t, export_link>& links_;
 };
 
 } // namespace netchan::internal

@@ -8,7 +8,7 @@ namespace netchan::internal {
 
 void export_sender::send(export_entry& e) {
     while (!e.pending.empty()) {
-        link_state* best = nullptr;
+        export_link* best = nullptr;
         std::uint64_t best_free = 0;
         const std::size_t n = e.links.size();
         for (std::size_t i = 0; i < n; ++i) {
@@ -76,7 +76,7 @@ void export_sender::take_more(export_entry& e) {
     send(e); // sends what was taken, and comes back here while there is room
 }
 
-void export_sender::send_close(link_state& l) {
+void export_sender::send_close(export_link& l) {
     owner_.send_to(l.peer, wire::encode(l.out.close(l.id)));
 }
 

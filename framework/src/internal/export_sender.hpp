@@ -27,7 +27,7 @@ public:
     };
 
     /// `links`: the exporter's links by id, each named by its export's `links`.
-    export_sender(owner& o, std::map<std::uint64_t, link_state>& links) noexcept
+    export_sender(owner& o, std::map<std::uint64_t, export_link>& links) noexcept
         : owner_(o), links_(links) {}
 
     /// Sends pending values to the links with free credit, most free credit first, closes when
@@ -39,10 +39,10 @@ public:
 
 private:
     void take_more(export_entry& e);
-    void send_close(link_state& l);
+    void send_close(export_link& l);
 
     owner& owner_;
-    std::map<std::uint64_t, link_state>& links_;
+    std::map<std::uint64_t, export_link>& links_;
 };
 
 } // namespace netchan::internal

@@ -16,7 +16,7 @@ import_group::~import_group() {
     channel_->core().observer(nullptr);
 }
 
-import_group::link_state* import_group::find(member& m) {
+import_group::member_state* import_group::find(member& m) {
     for (auto& l : links_) {
         if (l.m == &m) {
             return &l;
@@ -81,7 +81,7 @@ void import_group::finish(member& m) {
     bool close = false;
     {
         std::lock_guard lock(mu_);
-        if (link_state* l = find(m)) {
+        if (member_state* l = find(m)) {
             l->finished = true;
             finished_any_ = true;
             close = should_close();
@@ -136,7 +136,7 @@ std::size_t import_group::deliver(member& m, detail::port& p) {
     std::lock_guard lock(mu_);
     // Under the lock, so that the runs list the channel's values in the order they went in.
     const std::size_t n = p.deliver_ready();
-    if (link_state* l = find(m)) {
+    if (member_state* l = find(m)) {
         l->held = p.decoded() != 0;
     }
     if (n != 0) {
@@ -200,7 +200,7 @@ void import_group::attribute(notices& later) {
     const std::uint64_t consumed = seen_.load();
     later.queued = channel_->queued();
     std::uint64_t budget = consumed > attributed_ ? consumed - attributed_ : 0;
-    std::vector<link_state*> touched;
+    std::vector<member_state*> touched;
     while (!runs_.empty()) {
         run& r = runs_.front();
         std::uint64_t k = r.n;
@@ -213,7 +213,7 @@ void import_group::attribute(notices& later) {
             attributed_ += k;
         }
         if (r.m != nullptr) {
-            if (link_state* l = find(*r.m)) {
+            if (member_state* l = find(*r.m)) {
                 l->consumed += k;
                 if (std::find(touched.begin(), touched.end(), l) == touched.end()) {
                     touched.push_back(l);
@@ -227,7 +227,7 @@ void import_group::attribute(notices& later) {
     }
     attributed_ += budget; // values whose link left already
     counted_.store(attributed_);
-    for (link_state* l : touched) {
+    for (member_state* l : touched) {
         later.consumed.emplace_back(l->m, l->consumed);
     }
     for (auto& l : links_) { // room was made: values held back by a full channel can go in
@@ -289,7 +289,7 @@ std::size_t import_group::given_back() const {
 
 void import_group::armed(member& m) {
     std::lock_guard lock(mu_);
-    if (link_state* l = find(m); l != nullptr && !l->armed) {
+    if (member_state* l = find(m); l != nullptr && !l->armed) {
         l->armed = true;
         armed_.fetch_add(1); // seq_cst, before the link looks at the channel again
     }
@@ -297,7 +297,7 @@ void import_group::armed(member& m) {
 
 void import_group::disarm(member& m) {
     std::lock_guard lock(mu_);
-    if (link_state* l = find(m); l != nullptr && l->armed) {
+    if (member_state* l = find(m); l != nullptr && l->armed) {
         l->armed = false;
         armed_.fetch_sub(1);
     }
@@ -307,7 +307,7 @@ void import_group::settle(member& m, bool settled) {
     notices later;
     {
         std::lock_guard lock(mu_);
-        if (link_state* l = find(m)) {
+        if (member_state* l = find(m)) {
             l->settled = settled;
             if (settled && quiet_locked()) {
                 wake_all(later); // every link may close its stream now

@@ -122,7 +122,7 @@ private:
         std::uint64_t n; // values
         bool in_channel; // false: bad values, consumed in their turn without a receive
     };
-    struct link_state {
+    struct member_state {
         member* m;
         std::string endpoint;
         std::uint64_t consumed = 0;
@@ -142,7 +142,7 @@ private:
         void send() noexcept;
     };
 
-    link_state* find(member& m);
+    member_state* find(member& m);
     void attribute(notices& later); // mu_ held
     bool should_close() const;      // mu_ held: every link finished (receiving)
     bool quiet_locked() const;      // mu_ held
@@ -157,7 +157,7 @@ private:
     std::unique_ptr<detail::port> channel_; // the group's own view of the channel
 
     mutable std::mutex mu_;
-    std::vector<link_state> links_;           // guarded by mu_
+    std::vector<member_state> links_;         // guarded by mu_
     std::deque<run> runs_;                    // guarded by mu_: the channel's values, in order
     std::uint64_t attributed_ = 0;            // guarded by mu_: channel values counted consumed
     bool finished_any_ = false;               // guarded by mu_
