@@ -12,6 +12,27 @@
 
 namespace netchan {
 
+template <class T>
+class chan;
+
+namespace detail {
+
+/// What select and the layers built on channels may do that users may not: reach the shared
+/// state, and try a send that leaves the value with the caller when it does not go through.
+struct chan_access {
+    template <class T>
+    static chan_state<T>& state(const chan<T>& c) noexcept {
+        return *c.state_;
+    }
+    /// Like try_send, but moves from `value` only when it was sent. @threadsafe
+    template <class T>
+    [[nodiscard]] static bool try_send_keep(chan<T>& c, T& value) {
+        return c.send_until(value, nullptr);
+    }
+};
+
+} // namespace detail
+
 /// A typed channel with Go semantics, shared by every copy of the handle.
 ///
 /// `chan<T> c(n)` buffers up to n values; n = 0 is unbuffered: a send completes only when a
@@ -54,10 +75,6 @@ public:
     /// Sends only if that needs no waiting. Returns whether the value was sent.
     /// Throws closed_error on a closed channel. @threadsafe
     [[nodiscard]] bool try_send(T value) { return send_until(value, nullptr); }
-
-    /// Like try_send, but moves from `value` only when it was sent, so a caller can keep it.
-    /// @threadsafe
-    [[nodiscard]] bool try_send_keep(T& value) { return send_until(value, nullptr); }
 
     /// Returns a value if one is ready now; empty when none is or when closed and drained.
     /// @threadsafe
@@ -124,10 +141,9 @@ public:
     iterator begin() { return iterator(this); }
     std::default_sentinel_t end() noexcept { return {}; }
 
-    /// The shared state, for select and the network layers.
-    detail::chan_state<T>& state() const noexcept { return *state_; }
-
 private:
+    friend struct detail::chan_access;
+
     using op_status = detail::op_status;
 
     // A deadline pointer: nullptr means "do not wait", &forever means "no deadline".

@@ -98,11 +98,11 @@ struct select_plan {
 
 template <class T, class F>
 void plan(recv_case<T, F>& c, select_plan& p) {
-    p.erased[p.next++] = {&c.ch.state(), &c.slot, false};
+    p.erased[p.next++] = {&detail::chan_access::state(c.ch), &c.slot, false};
 }
 template <class T, class F>
 void plan(send_case<T, F>& c, select_plan& p) {
-    p.erased[p.next++] = {&c.ch.state(), &c.value, true};
+    p.erased[p.next++] = {&detail::chan_access::state(c.ch), &c.value, true};
 }
 template <class F>
 void plan(timeout_case<F>& c, select_plan& p) {

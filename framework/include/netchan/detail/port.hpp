@@ -93,7 +93,7 @@ public:
 
     const std::string& type() const noexcept override { return type_; }
     const std::type_info& cpp_type() const noexcept override { return typeid(T); }
-    chan_core& core() const noexcept override { return ch_.state(); }
+    chan_core& core() const noexcept override { return chan_access::state(ch_); }
     std::shared_ptr<void> handle() const override { return std::make_shared<chan<T>>(ch_); }
 
     taken take_ready(value_batch& out, std::size_t max) override {
@@ -147,7 +147,7 @@ public:
     std::size_t deliver_ready() override {
         std::size_t n = 0;
         std::lock_guard lock(mu_);
-        while (!decoded_.empty() && ch_.try_send_keep(decoded_.front())) {
+        while (!decoded_.empty() && chan_access::try_send_keep(ch_, decoded_.front())) {
             decoded_.pop_front();
             ++n;
         }
