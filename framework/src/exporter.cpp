@@ -53,9 +53,7 @@ using internal::export_link;
 /// The exporter's state; everything but the members marked otherwise is under the loop lock.
 class exporter_impl final : public io_loop::handler,
                             public internal::local_exports,
-                            public internal::export_sender::owner,
-                            public internal::export_heartbeat::owner,
-                            public internal::export_receiver::owner {
+                            public internal::export_heartbeat::owner {
 public:
     exporter_impl(const std::string& endpoint, exporter_options options)
         : options_(options), errors_(options.errors_capacity) {

@@ -40,10 +40,7 @@ using internal::import_link;
 class importer_impl final : public io_loop::handler,
                             public internal::import_connection,
                             public internal::import_link::owner,
-                            public internal::import_resume::owner,
-                            public internal::import_sender::owner,
-                            public internal::import_heartbeat::owner,
-                            public internal::import_receiver::owner {
+                            public internal::import_resume::owner {
 public:
     importer_impl(const std::string& endpoint, importer_options options, chan<error_event> errors)
         : options_(options), endpoint_(endpoint), errors_(std::move(errors)) {

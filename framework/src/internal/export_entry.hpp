@@ -17,6 +17,16 @@ namespace netchan::internal {
 
 struct export_entry;
 
+/// Where the exporter's parts send frames: to an importer, through the exporter's socket.
+class export_wire {
+public:
+    /// Sends `frame` to the importer `peer` (its ROUTER routing id).
+    virtual void send_to(const std::string& peer, const std::vector<std::byte>& frame) = 0;
+
+protected:
+    ~export_wire() = default;
+};
+
 /// One importer attached to one export: its peer and the protocol state of its direction.
 /// Thread-confined: use only under the exporter's loop lock.
 struct export_link {

@@ -21,10 +21,8 @@ namespace netchan::internal {
 class export_heartbeat {
 public:
     /// What the heartbeat asks of the exporter that owns the socket and the links.
-    class owner {
+    class owner : public export_wire {
     public:
-        /// Sends `frame` to the importer `peer`.
-        virtual void send_to(const std::string& peer, const std::vector<std::byte>& frame) = 0;
         /// Acknowledges what is consumed on the recv link `l`, if news.
         virtual void ack(export_link& l) = 0;
         /// The importer of `l` went silent: report it and remove the link.

@@ -15,18 +15,8 @@ namespace netchan::internal {
 /// Thread-confined: use only under the exporter's loop lock.
 class export_receiver {
 public:
-    /// What the receiver asks of the exporter that owns the socket.
-    class owner {
-    public:
-        /// Sends `frame` to the importer `peer`.
-        virtual void send_to(const std::string& peer, const std::vector<std::byte>& frame) = 0;
-
-    protected:
-        ~owner() = default;
-    };
-
     /// `links`: the exporter's links by id, each named by its export's `links`.
-    export_receiver(owner& o, std::map<std::uint64_t, export_link>& links) noexcept
+    export_receiver(export_wire& o, std::map<std::uint64_t, export_link>& links) noexcept
         : owner_(o), links_(links) {}
 
     /// Credits what the application consumed to the links its values came from, in the order
@@ -44,7 +34,7 @@ public:
     void check_sink_done(export_entry& e);
 
 private:
-    owner& owner_;
+    export_wire& owner_;
     std::map<std::uint64_t, export_link>& links_;
 };
 

@@ -16,18 +16,8 @@ namespace netchan::internal {
 /// Thread-confined: use only under the exporter's loop lock.
 class export_sender {
 public:
-    /// What the sender asks of the exporter that owns the socket.
-    class owner {
-    public:
-        /// Sends `frame` to the importer `peer`.
-        virtual void send_to(const std::string& peer, const std::vector<std::byte>& frame) = 0;
-
-    protected:
-        ~owner() = default;
-    };
-
     /// `links`: the exporter's links by id, each named by its export's `links`.
-    export_sender(owner& o, std::map<std::uint64_t, export_link>& links) noexcept
+    export_sender(export_wire& o, std::map<std::uint64_t, export_link>& links) noexcept
         : owner_(o), links_(links) {}
 
     /// Sends pending values to the links with free credit, most free credit first, closes when
@@ -41,7 +31,7 @@ private:
     void take_more(export_entry& e);
     void send_close(export_link& l);
 
-    owner& owner_;
+    export_wire& owner_;
     std::map<std::uint64_t, export_link>& links_;
 };
 

@@ -2,7 +2,7 @@
 
 namespace netchan::internal {
 
-import_heartbeat::import_heartbeat(owner& o, import_resume::link_table& links,
+import_heartbeat::import_heartbeat(import_wire& o, import_resume::link_table& links,
                                    import_resume& resume, const std::string& endpoint,
                                    const importer_options& options)
     : owner_(o), links_(links), resume_(resume), endpoint_(endpoint),

@@ -20,19 +20,9 @@ namespace netchan::internal {
 /// Thread-confined: use only under the importer's loop lock.
 class import_heartbeat {
 public:
-    /// What the heartbeat asks of the importer that owns the socket.
-    class owner {
-    public:
-        /// Sends `frame` to the exporter.
-        virtual void send(const std::vector<std::byte>& frame) = 0;
-
-    protected:
-        ~owner() = default;
-    };
-
     /// `links`: the importer's links by the exporter's id; `resume`: what takes lost links;
     /// `endpoint`: the exporter's, for reports.
-    import_heartbeat(owner& o, import_resume::link_table& links, import_resume& resume,
+    import_heartbeat(import_wire& o, import_resume::link_table& links, import_resume& resume,
                      const std::string& endpoint, const importer_options& options);
 
     /// A frame arrived from the exporter at `now`.
@@ -56,7 +46,7 @@ private:
     // The exporter is the one peer, named by the empty string.
     inline static const std::string exporter_;
 
-    owner& owner_;
+    import_wire& owner_;
     import_resume::link_table& links_;
     import_resume& resume_;
     const std::string& endpoint_;

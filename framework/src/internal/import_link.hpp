@@ -11,8 +11,19 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace netchan::internal {
+
+/// Where the importer's parts send frames: to the exporter, through the importer's socket.
+class import_wire {
+public:
+    /// Sends `frame` to the exporter.
+    virtual void send(const std::vector<std::byte>& frame) = 0;
+
+protected:
+    ~import_wire() = default;
+};
 
 /// One imported channel, from one exporter: the link's state and the observer of its channel.
 /// A channel imported by name from several exporters has one link per exporter, all in one

@@ -13,17 +13,7 @@ namespace netchan::internal {
 /// Thread-confined: use only under the importer's loop lock.
 class import_receiver {
 public:
-    /// What the receiver asks of the importer that owns the socket.
-    class owner {
-    public:
-        /// Sends `frame` to the exporter.
-        virtual void send(const std::vector<std::byte>& frame) = 0;
-
-    protected:
-        ~owner() = default;
-    };
-
-    explicit import_receiver(owner& o) noexcept : owner_(o) {}
+    explicit import_receiver(import_wire& o) noexcept : owner_(o) {}
 
     /// Moves decoded values of `l` into its channel; its capacity is the credit, so there is
     /// room unless the application itself sent into it (then the rest waits for its next
@@ -39,7 +29,7 @@ public:
     void maybe_close_local(import_link& l);
 
 private:
-    owner& owner_;
+    import_wire& owner_;
 };
 
 } // namespace netchan::internal

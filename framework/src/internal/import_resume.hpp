@@ -21,10 +21,8 @@ namespace netchan::internal {
 class import_resume {
 public:
     /// What resuming asks of the importer that owns the socket and the links.
-    class owner {
+    class owner : public import_wire {
     public:
-        /// Sends `frame` to the exporter.
-        virtual void send(const std::vector<std::byte>& frame) = 0;
         /// Reports `ev` where the importer's users look (its errors channel).
         virtual void report(error_event ev) = 0;
         /// Ends `l`; `finished`: in a group, as a completed stream.

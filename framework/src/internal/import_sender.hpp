@@ -13,17 +13,7 @@ namespace netchan::internal {
 /// Thread-confined: use only under the importer's loop lock.
 class import_sender {
 public:
-    /// What the sender asks of the importer that owns the socket.
-    class owner {
-    public:
-        /// Sends `frame` to the exporter.
-        virtual void send(const std::vector<std::byte>& frame) = 0;
-
-    protected:
-        ~owner() = default;
-    };
-
-    explicit import_sender(owner& o) noexcept : owner_(o) {}
+    explicit import_sender(import_wire& o) noexcept : owner_(o) {}
 
     /// Sends what is pending on `l` within the exporter's credit, closes when done, and takes
     /// more from the channel while there is room.
@@ -33,7 +23,7 @@ private:
     bool may_close(import_link& l);
     void take_more(import_link& l);
 
-    owner& owner_;
+    import_wire& owner_;
 };
 
 } // namespace netchan::internal
